@@ -1,0 +1,203 @@
+// Front-end unit tests: SystemTap's precedence and parse-tree shapes.  Where an
+// expectation states a parse tree, it is the tree `stap -p1` prints for the same input
+// (checked on this machine with stap 4.8 and ../shared/tools/stap-kbuild-stub).
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "ast/printer.h"
+#include "frontend/parser.h"
+
+namespace {
+
+using namespace stp2bpf;
+
+struct Parsed {
+  std::string text;        // printed with minimal parentheses
+  std::string structure;   // fully parenthesized
+  std::string errors;
+};
+
+Parsed parse(const std::string& source, std::vector<std::string> args = {}, bool guru = false) {
+  SourceManager sources;
+  ast::AstContext ctx;
+  Diagnostics diags;
+  frontend::TargetFacts facts;
+  facts.kernelRelease = "6.18.44-test";
+  facts.kernelVersion = "6.18.44";
+  facts.setConfig({{"CONFIG_SMP", "y"}, {"CONFIG_HZ", "250"}});
+  frontend::ParseOptions options;
+  options.preprocessor.facts = &facts;
+  options.preprocessor.scriptArgs = std::move(args);
+  options.preprocessor.guru = guru;
+  const SourceFile* file = sources.addFile("t.stp", source);
+  ast::Script* script = frontend::parseFile(*file, options, sources, ctx, diags);
+  Parsed out;
+  std::ostringstream err;
+  diags.print(err);
+  out.errors = err.str();
+  if (script) {
+    std::ostringstream a, b;
+    ast::printScript(a, *script);
+    ast::PrintOptions full;
+    full.fullyParenthesized = true;
+    ast::printScript(b, *script, full);
+    out.text = a.str();
+    out.structure = b.str();
+  }
+  return out;
+}
+
+// The fully parenthesized form of the single expression statement in `probe begin { E }`.
+std::string shape(const std::string& expr) {
+  Parsed p = parse("probe begin { " + expr + " }");
+  EXPECT_EQ(p.errors, "") << expr;
+  std::string s = p.structure;
+  size_t open = s.find("{\n");
+  size_t close = s.rfind("\n}");
+  if (open == std::string::npos || close == std::string::npos) return s;
+  std::string body = s.substr(open + 2, close - open - 2);
+  while (!body.empty() && (body[0] == ' ')) body.erase(0, 1);
+  if (!body.empty() && body.back() == ';') body.pop_back();
+  return body;
+}
+
+}  // namespace
+
+TEST(Precedence, ComparisonsShareOneLevel) {
+  // stap -p1: (x) = (((a) == (b)) < (c))
+  EXPECT_EQ(shape("x = a == b < c"), "x = ((a == b) < c)");
+}
+
+TEST(Precedence, InIsLooserThanComparison) {
+  // stap -p1: (x) = ([(a) == (k)] in arr)
+  EXPECT_EQ(shape("x = a == k in arr"), "x = ((a == k) in arr)");
+  EXPECT_EQ(shape("y = [a, b] in arr"), "y = ([a, b] in arr)");
+  EXPECT_EQ(shape("y = [*, b] in arr"), "y = ([*, b] in arr)");
+}
+
+TEST(Precedence, ConcatenationBetweenAdditiveAndShift) {
+  EXPECT_EQ(shape("s = a . b + c"), "s = (a . (b + c))");
+  EXPECT_EQ(shape("s = a . b << c"), "s = ((a . b) << c)");
+}
+
+TEST(Precedence, AssignmentTargetIsAConditional) {
+  // stap 4.8: ((f)?(0):(h)) += (d) -- a conditional as the target (elaboration decides).
+  EXPECT_EQ(shape("f?0:h+=d"), "(f ? 0 : h) += d");
+  // The middle of ?: is a full expression: (c)?((S) = (1)):(T)
+  EXPECT_EQ(shape("c?S=1:T"), "c ? (S = 1) : T");
+}
+
+TEST(Precedence, CrementAndMinus) {
+  // stap -p1: (Z[j]) = (Z[((j)--) - (12)])
+  EXPECT_EQ(shape("Z[j]=Z[j---12]"), "Z[j] = Z[((j--) - 12)]");
+  // Only a '-' written directly before a number makes a negative literal.
+  EXPECT_EQ(shape("x = - -5"), "x = (- -5)");
+  EXPECT_EQ(shape("x = -9223372036854775808"), "x = -9223372036854775808");
+  EXPECT_EQ(shape("x = 18446744073709551615"), "x = -1");
+}
+
+TEST(Precedence, TernaryNestsToTheRight) {
+  EXPECT_EQ(shape("d=K-105?K-106?0:1:-1"), "d = ((K - 105) ? ((K - 106) ? 0 : 1) : -1)");
+}
+
+TEST(Statements, OptionalSeparators) {
+  // A statement absorbs one ';'; each further ';' is an empty statement.
+  Parsed p = parse("probe begin { a = 1 b = 2 -c; ;; }");
+  EXPECT_EQ(p.errors, "");
+  EXPECT_EQ(p.text, "probe begin {\n  a = 1;\n  b = 2 - c;\n  ;\n  ;\n}\n");
+}
+
+TEST(Statements, ReturnOnlyInFunctions) {
+  Parsed p = parse("probe begin { return }");
+  EXPECT_NE(p.errors.find("t.stp:1:15: error: 'return' is only allowed in a function"),
+            std::string::npos)
+      << p.errors;
+  EXPECT_EQ(parse("function f() { return\n x = 1 }").text, "function f () {\n  return x = 1;\n}\n");
+}
+
+TEST(Statements, Foreach) {
+  Parsed p = parse("probe end { foreach ([a, b+] in arr[1, *] limit 5) print(a) "
+                   "foreach (v = k in c @sum-) print(v) }");
+  EXPECT_EQ(p.errors, "");
+  EXPECT_NE(p.text.find("foreach ([a, b+] in arr[1, *] limit 5)"), std::string::npos) << p.text;
+  EXPECT_NE(p.text.find("foreach (v = k in c @sum-)"), std::string::npos) << p.text;
+  EXPECT_NE(parse("probe end { foreach ([a+, b-] in arr) ; }").errors.find("only one sort directive"),
+            std::string::npos);
+}
+
+TEST(ProbePoints, WildcardsBracesOptionalAndConditions) {
+  Parsed p = parse("probe syscall.*read*, kernel.function(\"f\").return?, "
+                   "syscall.{open,close}!, timer.ms(10) if (x) {}");
+  EXPECT_EQ(p.errors, "");
+  EXPECT_EQ(p.text,
+            "probe syscall.*read*, kernel.function(\"f\").return?, syscall.open!, syscall.close!, "
+            "timer.ms(10) if (x) {\n}\n");
+}
+
+TEST(ProbePoints, Aliases) {
+  Parsed p = parse("probe myread = syscall.read { who = execname() }, { done = 1 }\n"
+                   "probe myread2 += syscall.read { n++ }\n");
+  EXPECT_EQ(p.errors, "");
+  EXPECT_EQ(p.text,
+            "probe myread = syscall.read {\n  who = execname();\n}, {\n  done = 1;\n}\n\n"
+            "probe myread2 += syscall.read {\n  n++;\n}\n");
+}
+
+TEST(Preprocessor, ConditionalsAndArguments) {
+  EXPECT_EQ(parse("probe timer.s(%( $# > 0 %? $1 %: 5 %)) {}").text, "probe timer.s(5) {\n}\n");
+  EXPECT_EQ(parse("probe timer.s(%( $# > 0 %? $1 %: 5 %)) {}", {"7"}).text, "probe timer.s(7) {\n}\n");
+  EXPECT_EQ(parse("probe $1 { x = @1 }", {"begin"}).text, "probe begin {\n  x = \"begin\";\n}\n");
+  EXPECT_EQ(parse("%( CONFIG_SMP == \"y\" && kernel_v >= \"6.0\" %? global a %: global b %)").text,
+            "global a\n");
+  EXPECT_EQ(parse("%( arch == \"i?86\" || CONFIG_HZ > 100 %? global a %: global b %)").text,
+            "global a\n");
+  // A missing argument in a skipped branch is no error (as in SystemTap).
+  EXPECT_EQ(parse("global x = %( $# >= 2 %? $2 %: 0 %)").errors, "");
+  EXPECT_NE(parse("global x = $2", {"1"}).errors.find("script argument '$2' is out of range"),
+            std::string::npos);
+}
+
+TEST(Preprocessor, Macros) {
+  // Expansion is textual (on tokens), as in SystemTap: (@x * @x) with x = `@two + 1`
+  // is (2 + 1 * 2 + 1).
+  EXPECT_EQ(parse("@define sq(x) %( (@x * @x) %)\n@define two %( 2 %)\n"
+                  "probe begin { y = @sq(@two + 1) }").text,
+            "probe begin {\n  y = 2 + 1 * 2 + 1;\n}\n");
+  EXPECT_NE(parse("@define a %( 1 %)\n@define a %( 2 %)").errors.find("already defined"),
+            std::string::npos);
+}
+
+TEST(Literals, NumbersAndStrings) {
+  EXPECT_EQ(shape("x = 0x1F + 010 + 7"), "x = ((31 + 8) + 7)");
+  EXPECT_NE(parse("probe begin { x = 089 }").errors.find("invalid number '089'"), std::string::npos);
+  EXPECT_NE(parse("probe begin { x = 0b101 }").errors.find("invalid number '0b101'"), std::string::npos);
+  EXPECT_EQ(shape("s = \"ab\" \"cd\""), "s = \"abcd\"");
+  EXPECT_EQ(shape("s = 1 . 5"), "s = (1 . 5)");
+}
+
+TEST(Print, FormatMustBeALiteral) {
+  EXPECT_NE(parse("probe begin { printf(fmt, 1) }").errors.find("the format of 'printf' must be a string literal"),
+            std::string::npos);
+  EXPECT_NE(parse("probe begin { printf(\"%lld\", 1) }").errors.find("invalid printf conversion '%lld'"),
+            std::string::npos);
+  EXPECT_EQ(parse("global h probe end { print(@hist_log(h)) }").errors, "");
+  EXPECT_NE(parse("global h probe end { x = @hist_log(h) }").errors.find("a histogram can only be printed"),
+            std::string::npos);
+}
+
+TEST(Targets, ComponentsAndPrettyPrinting) {
+  EXPECT_EQ(shape("x = $file->f_path->dentry"), "x = $file->f_path->dentry");
+  EXPECT_EQ(shape("x = &$p->next[2]$"), "x = (&$p->next[2]$)");
+  EXPECT_EQ(shape("x = $var$$"), "x = $var$$");
+  EXPECT_EQ(shape("x = @cast(p, \"task_struct\", \"kernel\")->tgid"),
+            "x = @cast(p, \"task_struct\", \"kernel\")->tgid");
+  EXPECT_EQ(shape("x = task_current()->pid"), "x = task_current()->pid");
+}
+
+TEST(Guru, EmbeddedCodeNeedsGuruMode) {
+  EXPECT_NE(parse("%{ #include <linux/fs.h> %}").errors.find("needs guru mode (-g)"), std::string::npos);
+  EXPECT_EQ(parse("%{ #include <linux/fs.h> %}", {}, true).errors, "");
+  EXPECT_EQ(parse("function f:long () %{ STAP_RETVALUE = 1; %}", {}, true).text,
+            "function f:long () %{ STAP_RETVALUE = 1; %}\n");
+}

@@ -1,0 +1,101 @@
+#include "driver/driver.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <sstream>
+
+#include "ast/printer.h"
+#include "frontend/parser.h"
+
+namespace stp2bpf::driver {
+
+std::vector<std::string> tapsetDirectories(const Options& options, const std::string& arch) {
+  std::vector<std::string> dirs = options.includeDirs;
+  for (const char* sub : {"", "linux"}) {
+    std::string dir = options.tapsetRoot;
+    if (*sub) dir += std::string("/") + sub;
+    dirs.push_back(dir);
+    dirs.push_back(dir + "/" + arch);
+  }
+  return dirs;
+}
+
+Driver::Driver(Options options) : options_(std::move(options)), facts_(frontend::TargetFacts::host()) {}
+
+bool Driver::writeOutput(const std::string& text, std::ostream& out, std::ostream& err) {
+  if (options_.outputFile.empty() || options_.outputFile == "-") {
+    out << text;
+    out.flush();
+    return true;
+  }
+  // Write to a temporary file beside the target and rename it, so a failure never leaves
+  // a half-written output file.
+  std::string tmp = options_.outputFile + ".tmp." + std::to_string(getpid());
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    f << text;
+    f.close();
+    if (!f) {
+      err << "stp2bpf: error: cannot write '" << options_.outputFile << "'\n";
+      std::remove(tmp.c_str());
+      return false;
+    }
+  }
+  if (std::rename(tmp.c_str(), options_.outputFile.c_str()) != 0) {
+    err << "stp2bpf: error: cannot write '" << options_.outputFile << "'\n";
+    std::remove(tmp.c_str());
+    return false;
+  }
+  return true;
+}
+
+int Driver::run(std::ostream& out, std::ostream& err) {
+  // ---- load the script
+  const SourceFile* file = nullptr;
+  if (options_.scriptText) {
+    file = sources_.addFile("<input>", *options_.scriptText);
+  } else if (options_.scriptFile == "-") {
+    std::string text((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
+    file = sources_.addFile("<stdin>", std::move(text));
+  } else {
+    std::string error;
+    file = sources_.loadFile(options_.scriptFile, error);
+    if (!file) {
+      err << "stp2bpf: error: " << error << '\n';
+      return 1;
+    }
+  }
+
+  // ---- pass 1: parse
+  frontend::MacroLibrary library(tapsetDirectories(options_, facts_.arch), sources_, facts_);
+  frontend::ParseOptions parse;
+  parse.preprocessor.scriptArgs = options_.scriptArgs;
+  parse.preprocessor.guru = options_.guru;
+  parse.preprocessor.facts = &facts_;
+  parse.preprocessor.library = &library;
+  ast::Script* script = frontend::parseFile(*file, parse, sources_, ast_, diags_);
+  diags_.print(err, options_.colour);
+  if (!script || diags_.hasErrors()) {
+    if (options_.verbose) err << "Pass 1: parse failed.\n";
+    return 1;
+  }
+  if (script->emptyAfterPreprocessing)
+    err << file->name() << ": note: the file is empty after preprocessing\n";
+  if (options_.verbose) err << "Pass 1: parsed user script.\n";
+  if (options_.lastPass == 1) {
+    std::ostringstream text;
+    ast::printScript(text, *script);
+    return writeOutput(text.str(), out, err) ? 0 : 1;
+  }
+
+  err << "stp2bpf: error: pass " << options_.lastPass
+      << " is not implemented yet; use -p1\n";
+  return 1;
+}
+
+}  // namespace stp2bpf::driver
