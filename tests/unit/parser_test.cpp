@@ -5,6 +5,7 @@
 
 #include <sstream>
 
+#include "ast/dump.h"
 #include "ast/printer.h"
 #include "frontend/parser.h"
 
@@ -200,4 +201,49 @@ TEST(Guru, EmbeddedCodeNeedsGuruMode) {
   EXPECT_EQ(parse("%{ #include <linux/fs.h> %}", {}, true).errors, "");
   EXPECT_EQ(parse("function f:long () %{ STAP_RETVALUE = 1; %}", {}, true).text,
             "function f:long () %{ STAP_RETVALUE = 1; %}\n");
+}
+
+// ------------------------------------------------------------------ regressions
+// Bugs found by the corpus round trip (tests/corpus) and the fuzzer (tests/fuzz).
+
+namespace {
+
+// parse -> print -> parse -> print: "" if both parses succeed and give the same AST
+// (ast::dump) and the same text, else what went wrong.
+std::string roundTrip(const std::string& source, bool guru = false) {
+  SourceManager sources;
+  ast::AstContext ctx;
+  Diagnostics diags;
+  frontend::TargetFacts facts;
+  frontend::ParseOptions options;
+  options.preprocessor.facts = &facts;
+  options.preprocessor.guru = guru;
+  ast::Script* first = frontend::parseFile(*sources.addFile("t.stp", source), options, sources, ctx, diags);
+  std::ostringstream err;
+  diags.print(err);
+  if (!first || diags.hasErrors()) return "first parse: " + err.str();
+  std::ostringstream text1;
+  ast::printScript(text1, *first);
+  ast::Script* second =
+      frontend::parseFile(*sources.addFile("printed.stp", text1.str()), options, sources, ctx, diags);
+  diags.print(err);
+  if (!second || diags.hasErrors()) return "reparse of:\n" + text1.str() + err.str();
+  std::ostringstream text2;
+  ast::printScript(text2, *second);
+  if (ast::dump(*first) != ast::dump(*second))
+    return "AST changed:\n" + ast::dump(*first) + "---\n" + ast::dump(*second);
+  if (text1.str() != text2.str()) return "text changed:\n" + text1.str() + "---\n" + text2.str();
+  return "";
+}
+
+}  // namespace
+
+// tapset linux/s390/sysc_compat_fadvise64.stp:51: `&(__args)[0]` indexes the value of the
+// variable (an autocast); printed as `&__args[0]` it read back as an array element.  `(a)$`
+// printed as `a$` read back as the variable `a$`.
+TEST(Regression, ParenthesizedVariableBeforeIndexOrDollar) {
+  EXPECT_EQ(roundTrip("probe begin { x = &(a)[0] }"), "");
+  EXPECT_EQ(roundTrip("probe begin { x = (a)$ }"), "");
+  EXPECT_EQ(shape("x = &(a)[0]"), "x = (&(a)[0])");
+  EXPECT_EQ(shape("x = (a)->b"), "x = a->b");
 }

@@ -533,7 +533,13 @@ void Printer::expr(const Expr& e, int minPrec) {
         if (!v->module.empty()) out_ << ", " << quoteString(v->module);
         out_ << ')';
       } else if (auto* a = as<AutoCast>(&e)) {
-        expr(*a->operand, kPrimary);
+        // A plain variable keeps its parentheses before `[` or `$`: `(v)[0]` indexes the
+        // value of v (an autocast), while `v[0]` is an array element and `v$` one name.
+        bool glued = a->operand->kind == Kind::Variable && !t.components.empty() &&
+                     t.components.front().kind != TargetComponent::Kind::Member;
+        if (glued) out_ << '(';
+        expr(*a->operand, glued ? kTop : kPrimary);
+        if (glued) out_ << ')';
       }
       targetComponents(t);
       break;
