@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -11,6 +12,10 @@
 
 #include "ast/printer.h"
 #include "frontend/parser.h"
+#include "passes/pass_manager.h"
+#include "sema/print_program.h"
+#include "tapset/kernel_info.h"
+#include "tapset/library.h"
 
 namespace stp2bpf::driver {
 
@@ -93,8 +98,38 @@ int Driver::run(std::ostream& out, std::ostream& err) {
     return writeOutput(text.str(), out, err) ? 0 : 1;
   }
 
+  // ---- pass 2: elaborate
+  tapset::LibraryOptions libraryOptions;
+  libraryOptions.includeDirs = options_.includeDirs;
+  for (const std::string& dir : tapsetDirectories(options_, facts_.arch))
+    if (std::find(options_.includeDirs.begin(), options_.includeDirs.end(), dir) ==
+        options_.includeDirs.end())
+      libraryOptions.libraryDirs.push_back(dir);
+  tapset::TapsetLibrary tapsets(libraryOptions, parse, sources_, ast_, diags_);
+  passes::PassContext ctx(ast_, sources_, diags_, tapsets, tapset::KernelInfo::host());
+  ctx.userScript = script;
+  ctx.guru = options_.guru;
+  ctx.verbose = options_.verbose;
+  size_t shown = diags_.all().size();
+  ctx.limits.apply(options_.defines, diags_);
+  bool ok = !diags_.hasErrors() &&
+            passes::elaborationPasses().run(ctx, options_.verbose > 1 ? &err : nullptr);
+  for (size_t i = shown; i < diags_.all().size(); ++i) Diagnostics::printOne(err, diags_.all()[i], options_.colour);
+  if (!ok) {
+    if (options_.verbose) err << "Pass 2: analysis failed.\n";
+    return 1;
+  }
+  if (options_.verbose) err << "Pass 2: analyzed script: " << ctx.program.probes.size() << " probes, "
+                            << ctx.program.functions.size() << " functions, "
+                            << ctx.program.globals.size() << " globals.\n";
+  if (options_.lastPass == 2) {
+    std::ostringstream text;
+    sema::printProgram(text, ctx.program);
+    return writeOutput(text.str(), out, err) ? 0 : 1;
+  }
+
   err << "stp2bpf: error: pass " << options_.lastPass
-      << " is not implemented yet; use -p1\n";
+      << " is not implemented yet; use -p1 or -p2\n";
   return 1;
 }
 

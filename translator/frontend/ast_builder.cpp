@@ -65,6 +65,19 @@ const std::map<std::string, StatKind>& statOperators() {
   return table;
 }
 
+enum class NumberStatus { Ok, Invalid, TooBig };
+
+// The value of a NUMBER token's text: decimal, 0x hexadecimal or 0 octal, up to 2^64-1.
+NumberStatus parseUnsigned(const std::string& text, uint64_t& out) {
+  errno = 0;
+  char* end = nullptr;
+  unsigned long long value = std::strtoull(text.c_str(), &end, 0);
+  if (errno == ERANGE) return NumberStatus::TooBig;
+  if (errno == EINVAL || !end || *end != '\0' || text.empty()) return NumberStatus::Invalid;
+  out = value;
+  return NumberStatus::Ok;
+}
+
 // A probe point while brace groups are being expanded.
 struct PartialPoint {
   std::vector<ProbeComponent> components;
@@ -535,16 +548,19 @@ Expr* Builder::buildComparison(StapParser::ComparisonContext* c) {
 
 Expr* Builder::buildUnary(StapParser::UnaryContext* c) {
   if (auto* p = dynamic_cast<StapParser::PrefixUnaryContext*>(c)) {
-    // `-` directly on a number is a negative literal (so -9223372036854775808 fits).
+    // `-` directly on a number is a negative literal (so -9223372036854775808 fits).  A
+    // larger magnitude is, as in SystemTap, the negation of the (wrapped) 64-bit literal:
+    // stap prints `-9223372036854775809` as `-(-9223372036854775807)`.
     if (p->MINUS()) {
       if (auto* inner = dynamic_cast<StapParser::PostCrementOrValueContext*>(p->unary())) {
         auto* dv = inner->dwarfValue();
         auto* num = dynamic_cast<StapParser::NumberValueContext*>(dv->value());
+        uint64_t magnitude = 0;
         if (num && !inner->INCREMENT() && !inner->DECREMENT() && !dv->AMP() &&
-            dv->targetComponent().empty()) {
-          int64_t value = 0;
-          parseNumber(num->NUMBER()->getSymbol(), true, value);
-          return ctx_.make<NumberLiteral>(loc(p), value);
+            dv->targetComponent().empty() &&
+            parseUnsigned(num->NUMBER()->getText(), magnitude) == NumberStatus::Ok &&
+            magnitude <= 9223372036854775808ULL) {
+          return ctx_.make<NumberLiteral>(loc(p), static_cast<int64_t>(0ULL - magnitude));
         }
       }
     }
@@ -600,7 +616,8 @@ void Builder::addTargetComponents(TargetExpr* t, StapParser::DwarfValueContext* 
   };
   for (auto* comp : c->targetComponent()) {
     if (prettyPrinted()) {
-      diags_.error(loc(comp), "'->' and '[' cannot follow a pretty-printing '$' suffix");
+      diags_.error(loc(comp), "'" + comp->getStart()->getText() +
+                                  "' cannot follow a pretty-printing '$' suffix");
       return;
     }
     if (auto* m = dynamic_cast<StapParser::MemberComponentContext*>(comp)) {
@@ -639,6 +656,12 @@ Expr* Builder::buildValue(StapParser::ValueContext* c) {
   }
   if (auto* v = dynamic_cast<StapParser::StringValueContext*>(c)) return buildString(v->stringLiteral());
   if (auto* v = dynamic_cast<StapParser::SymbolOrArrayIndexContext*>(c)) {
+    // SystemTap's parser treats the print functions' names as calls only: `print x` and
+    // `print = 1` are syntax errors, not a variable named `print`.
+    if (printFunctions().count(v->IDENTIFIER()->getText()))
+      diags_.error(loc(v->IDENTIFIER()), "expected '(' after '" + v->IDENTIFIER()->getText() +
+                                             "': the print functions are always called with "
+                                             "parentheses");
     auto* var = ctx_.make<Variable>(loc(v->IDENTIFIER()), v->IDENTIFIER()->getText());
     if (!v->LBRACKET()) return var;
     std::vector<Expr*> indices;
@@ -743,8 +766,10 @@ Expr* Builder::buildCall(StapParser::FunctionCallContext* c) {
     const char* what = printKindHasFormat(kind) ? "format" : "delimiter";
     // The format must be written as a literal: `printf(fmt, x)` is rejected like stap does.
     auto* literal = args.empty() ? nullptr : as<StringLiteral>(args[0]);
-    if (!literal) {
-      diags_.error(args.empty() ? l : args[0]->loc,
+    if (args.empty()) {
+      diags_.error(l, "'" + name + "' needs a " + what + " string as its first argument");
+    } else if (!literal) {
+      diags_.error(args[0]->loc,
                    "the " + std::string(what) + " of '" + name + "' must be a string literal");
     } else {
       call->formatOrDelimiter = literal->value;
@@ -757,7 +782,8 @@ Expr* Builder::buildCall(StapParser::FunctionCallContext* c) {
           diags_.error(literal->loc, error.message + " in the format of '" + name + "'");
       }
     }
-    if (printKindHasDelimiter(kind) && args.size() < first + 2)
+    // (Only once the delimiter itself is right: one mistake, one message.)
+    if (literal && printKindHasDelimiter(kind) && args.size() < first + 2)
       diags_.error(l, "'" + name + "' needs a delimiter and at least two values");
   } else if (!printKindAddsNewline(kind) && args.empty()) {
     diags_.error(l, "'" + name + "' needs at least one value to print");
@@ -828,13 +854,11 @@ int64_t Builder::signedNumber(TerminalNode* minus, TerminalNode* digits) {
 // down to -2^63 when negated.
 bool Builder::parseNumber(antlr4::Token* digits, bool negative, int64_t& out) {
   const std::string& text = digits->getText();
-  errno = 0;
-  char* end = nullptr;
-  unsigned long long value = std::strtoull(text.c_str(), &end, 0);
-  bool bad = errno == ERANGE || errno == EINVAL || !end || *end != '\0';
-  if (bad) {
+  uint64_t value = 0;
+  NumberStatus status = parseUnsigned(text, value);
+  if (status != NumberStatus::Ok) {
     diags_.error(loc(digits), "invalid number '" + text + "'" +
-                                  (errno == ERANGE ? ": it does not fit in 64 bits" : ""));
+                                  (status == NumberStatus::TooBig ? ": it does not fit in 64 bits" : ""));
     out = 0;
     return false;
   }

@@ -10,6 +10,85 @@ using grammar::StapLexer;
 
 namespace {
 
+// ANTLR's input stream decodes UTF-8 and throws on anything else, but SystemTap reads
+// bytes: any byte is fine in a string or a comment (a Latin-1 comment, say), and elsewhere
+// it is a syntax error, not a crash.  So the text is decoded here: valid UTF-8 sequences as
+// their code points, and every other byte B as the private-use code point
+// kRawByteBase + B, which token texts turn back into the byte (restoreRawBytes).
+constexpr char32_t kRawByteBase = 0xF700;  // bytes 0x80-0xFF become U+F780-U+F7FF
+
+// The length of the valid UTF-8 sequence at `s[i]` (0 if there is none), and its code point.
+size_t decodeUtf8(const std::string& s, size_t i, char32_t& out) {
+  auto byte = [&](size_t k) { return k < s.size() ? static_cast<unsigned char>(s[k]) : 0u; };
+  unsigned b0 = byte(i);
+  if (b0 < 0x80) {
+    out = b0;
+    return 1;
+  }
+  // Lead byte: length, and the range of the second byte (which excludes overlong forms,
+  // surrogates and code points above U+10FFFF).
+  size_t len;
+  unsigned lo = 0x80, hi = 0xBF;
+  if (b0 >= 0xC2 && b0 <= 0xDF) len = 2;
+  else if (b0 == 0xE0) len = 3, lo = 0xA0;
+  else if (b0 == 0xED) len = 3, hi = 0x9F;
+  else if (b0 >= 0xE1 && b0 <= 0xEF) len = 3;
+  else if (b0 == 0xF0) len = 4, lo = 0x90;
+  else if (b0 == 0xF4) len = 4, hi = 0x8F;
+  else if (b0 >= 0xF1 && b0 <= 0xF3) len = 4;
+  else return 0;
+  unsigned b1 = byte(i + 1);
+  if (b1 < lo || b1 > hi) return 0;
+  char32_t cp = b0 & (0xFF >> (len + 1));
+  for (size_t k = 1; k < len; ++k) {
+    unsigned b = byte(i + k);
+    if ((b & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (b & 0x3F);
+  }
+  out = cp;
+  return len;
+}
+
+std::u32string decodeText(const std::string& text) {
+  std::u32string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size();) {
+    char32_t cp;
+    size_t len = decodeUtf8(text, i, cp);
+    if (len == 0) {
+      out.push_back(kRawByteBase + static_cast<unsigned char>(text[i]));
+      ++i;
+    } else {
+      out.push_back(cp);
+      i += len;
+    }
+  }
+  return out;
+}
+
+// Undoes the raw-byte mapping of decodeText in a token's (UTF-8) text: U+F780-U+F7FF are
+// encoded as EF 9E 80 - EF 9F BF.
+std::string restoreRawBytes(const std::string& text) {
+  if (text.find('\xEF') == std::string::npos) return text;
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    auto b = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
+    if (i + 2 < text.size() && b(i) == 0xEF && (b(i + 1) == 0x9E || b(i + 1) == 0x9F) &&
+        (b(i + 2) & 0xC0) == 0x80) {
+      out.push_back(static_cast<char>(0x80 + ((b(i + 1) - 0x9E) << 6) + (b(i + 2) - 0x80)));
+      i += 2;
+    } else {
+      out.push_back(text[i]);
+    }
+  }
+  return out;
+}
+
+class ByteStream : public antlr4::ANTLRInputStream {
+ public:
+  explicit ByteStream(const std::string& text) { _data = decodeText(text); }
+};
+
 // Computes where a token ends: ANTLR gives the start line/column; tokens such as strings
 // with escaped newlines or embedded-C blocks can span lines.
 void setEnd(SourceLocation& loc, const std::string& text) {
@@ -31,7 +110,7 @@ void setEnd(SourceLocation& loc, const std::string& text) {
 
 std::vector<RawToken> lexText(const std::string& text, const SourceFile* file,
                               const SourceLocation& origin) {
-  antlr4::ANTLRInputStream input(text);
+  ByteStream input(text);
   StapLexer lexer(&input);
   lexer.removeErrorListeners();  // every character is some token; STRAY_CHARACTER catches the rest
   std::vector<RawToken> out;
@@ -44,14 +123,15 @@ std::vector<RawToken> lexText(const std::string& text, const SourceFile* file,
       spaceBefore = true;
       continue;
     }
-    RawToken raw{type, t->getText(), {}, spaceBefore};
+    std::string decoded = t->getText();
+    RawToken raw{type, restoreRawBytes(decoded), {}, spaceBefore};
     if (origin.valid()) {
       raw.loc = origin;
     } else {
       raw.loc.file = file;
       raw.loc.line = static_cast<uint32_t>(t->getLine());
       raw.loc.column = static_cast<uint32_t>(t->getCharPositionInLine()) + 1;
-      setEnd(raw.loc, raw.text);
+      setEnd(raw.loc, decoded);  // columns count characters, and a raw byte is one
     }
     out.push_back(std::move(raw));
     spaceBefore = false;

@@ -13,6 +13,7 @@ struct RawToken {
   std::string text;
   SourceLocation loc;
   bool spaceBefore;  // whitespace or a comment precedes it (or it starts its source)
+  bool suspect = false;  // made up by error repair (see StapToken)
 };
 
 // Lexes `text` (the whole file, or a substituted script argument).  Locations refer to

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <filesystem>
 #include <functional>
+#include <set>
 
 #include "ListTokenSource.h"
 #include "CommonTokenStream.h"
@@ -77,6 +78,19 @@ TargetFacts TargetFacts::host() {
 namespace {
 
 bool isAtName(const RawToken& t) { return t.text.size() > 1 && t.text[0] == '@'; }
+// "character '`'", or "byte 0x01" for what would not show in a message.
+std::string describeCharacter(const std::string& text) {
+  unsigned char c = text.empty() ? 0 : static_cast<unsigned char>(text[0]);
+  if (text.size() == 1 && (c < 0x20 || c >= 0x7F)) {
+    static const char digits[] = "0123456789abcdef";
+    return std::string("byte 0x") + digits[c >> 4] + digits[c & 15];
+  }
+  return "character '" + text + "'";
+}
+
+bool isKeyword(const RawToken& t) {
+  return t.type >= StapLexer::PROBE && t.type <= StapLexer::CATCH;
+}
 bool is(const RawToken& t, size_t type) { return t.type == type; }
 
 // One macro (or macro-parameter) expansion being read.
@@ -111,12 +125,21 @@ class Preprocessor {
   bool startInvocation(const RawToken& at);
   // --- stage 3: conditionals
   void openConditional(const RawToken& open);
-  bool evaluateCondition(const RawToken& open, std::vector<RawToken>& condition);
+  bool evaluateCondition(const RawToken& open, std::vector<RawToken>& condition,
+                         const RawToken& then);
   bool compare(const RawToken& left, const RawToken& op, const RawToken& right);
   // Skips the tokens of an inactive branch; returns the `%:`/`%)` that ends it.
   std::optional<RawToken> skipBranch();
   void emit(const RawToken& t);
+  // Records an error; returns null once the file has too many (see kMaxErrors).
+  Diagnostic* error(const SourceLocation& loc, const std::string& message);
   void reportMissingArgument(const RawToken& t);
+  // Error recovery: a made-up token standing for something that failed (a missing script
+  // argument, a bad macro invocation).  It is marked suspect, so syntax errors it causes
+  // are not shown on top of the error already reported.
+  static RawToken placeholder(const RawToken& at, bool string = false);
+  void skipMacroBody();
+  void skipInvocationArguments();
 
   const SourceFile& file_;
   const PreprocessorOptions& options_;
@@ -126,7 +149,16 @@ class Preprocessor {
 
   std::vector<RawToken> input_;
   size_t pos_ = 0;
-  std::optional<RawToken> pushedBack_;  // a token read too far, returned by the next nextRaw()
+  // Tokens read too far or made up by error recovery; nextRaw() returns them first (last
+  // pushed, first returned).
+  std::vector<RawToken> pending_;
+  // The next emitted token follows a bad token that was dropped (see StapToken::suspect).
+  bool nextIsSuspect_ = false;
+  bool lastWasStray_ = false;
+  size_t errors_ = 0;
+  // Lines with a lexical error (a stray character, an unterminated string): syntax errors
+  // on them are consequences, so their tokens are marked suspect.
+  std::set<std::pair<const SourceFile*, uint32_t>> badLines_;
   std::vector<Activation> stack_;
   std::map<std::string, MacroDefinition> macros_;
 
@@ -165,24 +197,27 @@ std::vector<RawToken> Preprocessor::substituteArguments(std::vector<RawToken> ra
       continue;
     }
     std::vector<RawToken> pieces = lexText(arg, &file_, t.loc);
+    auto nested = std::find_if(pieces.begin(), pieces.end(), [](const RawToken& p) {
+      return is(p, StapLexer::SCRIPT_ARG) || is(p, StapLexer::SCRIPT_ARG_COUNT);
+    });
+    if (nested != pieces.end()) {
+      error(t.loc, "script argument '" + t.text + "' contains '" + nested->text +
+                              "': arguments are not substituted inside arguments");
+      out.push_back(placeholder(t));
+      continue;
+    }
     for (size_t i = 0; i < pieces.size(); ++i) {
-      RawToken& p = pieces[i];
-      if (i == 0) p.spaceBefore = t.spaceBefore;
-      if (is(p, StapLexer::SCRIPT_ARG) || is(p, StapLexer::SCRIPT_ARG_COUNT)) {
-        diags_.error(t.loc, "script argument '" + t.text + "' contains '" + p.text +
-                                "': arguments are not substituted inside arguments");
-        continue;
-      }
-      out.push_back(std::move(p));
+      if (i == 0) pieces[i].spaceBefore = t.spaceBefore;
+      out.push_back(std::move(pieces[i]));
     }
   }
   return out;
 }
 
 std::optional<RawToken> Preprocessor::nextRaw() {
-  if (pushedBack_) {
-    std::optional<RawToken> t = std::move(pushedBack_);
-    pushedBack_.reset();
+  if (!pending_.empty()) {
+    RawToken t = std::move(pending_.back());
+    pending_.pop_back();
     return t;
   }
   while (!stack_.empty()) {
@@ -207,7 +242,7 @@ std::optional<RawToken> Preprocessor::nextExpanded(bool processDefines) {
     if (is(*t, StapLexer::AT_DEFINE)) {
       if (!processDefines) return t;
       if (!stack_.empty()) {
-        diags_.error(t->loc, "'@define' is not allowed inside a macro body");
+        error(t->loc, "'@define' is not allowed inside a macro body");
         continue;
       }
       defineMacro(*t);
@@ -218,62 +253,122 @@ std::optional<RawToken> Preprocessor::nextExpanded(bool processDefines) {
   }
 }
 
+// Reads `@define name(params) %( body %)`.  After the first error the rest of the
+// definition is skipped without further messages and the name is still defined (as
+// broken), so one mistake gives one diagnostic, not one per use of the macro.
 void Preprocessor::defineMacro(const RawToken& defineToken) {
   std::optional<RawToken> name = nextRaw();
-  if (!name || !is(*name, StapLexer::IDENTIFIER)) {
-    diags_.error(name ? name->loc : defineToken.loc,
-                 "expected the macro name after '@define'");
+  if (!name || is(*name, StapLexer::PP_OPEN)) {
+    error(name ? name->loc : defineToken.loc, "expected the macro name after '@define'");
+    if (name) {
+      pending_.push_back(*name);
+      skipMacroBody();
+    }
     return;
   }
   MacroDefinition def;
   def.name = name->text;
   def.loc = name->loc;
   def.fromLibrary = libraryMode_;
+  auto fail = [&](const SourceLocation& loc, const std::string& message) {
+    if (!def.broken) error(loc, message);
+    def.broken = true;
+  };
+  // SystemTap rejects reserved words as macro names, like any other name.
+  if (isKeyword(*name))
+    fail(name->loc, "'" + name->text + "' is a reserved word and cannot be the name of a macro");
+  else if (!is(*name, StapLexer::IDENTIFIER))
+    fail(name->loc, "expected the macro name after '@define'");
+
   std::optional<RawToken> t = nextRaw();
   if (t && is(*t, StapLexer::LPAREN)) {
     for (;;) {
       std::optional<RawToken> p = nextRaw();
-      if (!p || !is(*p, StapLexer::IDENTIFIER)) {
-        diags_.error(p ? p->loc : name->loc,
-                     "expected a parameter name in the definition of macro '@" + def.name + "'");
-        return;
-      }
-      def.params.push_back(p->text);
-      t = nextRaw();
-      if (t && is(*t, StapLexer::COMMA)) continue;
-      if (t && is(*t, StapLexer::RPAREN)) {
+      if (p && is(*p, StapLexer::IDENTIFIER)) {
+        def.params.push_back(p->text);
         t = nextRaw();
-        break;
+        if (t && is(*t, StapLexer::COMMA)) continue;
+        if (t && is(*t, StapLexer::RPAREN)) {
+          t = nextRaw();
+          break;
+        }
+        fail(t ? t->loc : p->loc, "expected ',' or ')' after parameter '" + p->text +
+                                      "' of macro '@" + def.name + "'");
+      } else {
+        t = p;
+        fail(p ? p->loc : name->loc,
+             "expected a parameter name in the definition of macro '@" + def.name + "'");
       }
-      diags_.error(t ? t->loc : p->loc,
-                   "expected ',' or ')' after parameter '" + p->text + "' of macro '@" +
-                       def.name + "'");
-      return;
+      // Skip the rest of the parameter list, up to its ')' or the body's '%('.
+      while (t && !is(*t, StapLexer::PP_OPEN) && !is(*t, StapLexer::AT_DEFINE)) {
+        bool close = is(*t, StapLexer::RPAREN);
+        t = nextRaw();
+        if (close) break;
+      }
+      break;
     }
   }
   if (!t || !is(*t, StapLexer::PP_OPEN)) {
-    diags_.error(t ? t->loc : name->loc,
-                 "expected '%(' to start the body of macro '@" + def.name + "'");
-    return;
-  }
-  int depth = 0;
-  for (;;) {
-    std::optional<RawToken> b = nextRaw();
-    if (!b) {
-      diags_.error(name->loc, "macro '@" + def.name + "' has no closing '%)'");
-      return;
+    fail(t ? t->loc : name->loc, "expected '%(' to start the body of macro '@" + def.name + "'");
+    // The rest of the `@define` line was most likely meant as the body (`@define N 10`).
+    while (t && !is(*t, StapLexer::AT_DEFINE) && t->loc.file == name->loc.file &&
+           t->loc.line == name->loc.line)
+      t = nextRaw();
+    if (t) pending_.push_back(*t);
+  } else {
+    int depth = 0;
+    for (;;) {
+      std::optional<RawToken> b = nextRaw();
+      if (!b) {
+        fail(name->loc, "macro '@" + def.name + "' has no closing '%)'");
+        break;
+      }
+      if (is(*b, StapLexer::PP_OPEN)) ++depth;
+      if (is(*b, StapLexer::PP_CLOSE) && depth-- == 0) break;
+      def.body.push_back(std::move(*b));
     }
-    if (is(*b, StapLexer::PP_OPEN)) ++depth;
-    if (is(*b, StapLexer::PP_CLOSE) && depth-- == 0) break;
-    def.body.push_back(std::move(*b));
   }
   auto existing = macros_.find(def.name);
-  if (existing != macros_.end()) {
-    Diagnostic& d = diags_.error(def.loc, "macro '@" + def.name + "' is already defined in this file");
-    Diagnostics::note(d, existing->second.loc, "first defined here");
+  if (existing == macros_.end()) {
+    macros_.emplace(def.name, std::move(def));
+  } else if (existing->second.broken) {
+    existing->second = std::move(def);
+  } else if (!def.broken) {
+    if (Diagnostic* d = error(def.loc, "macro '@" + def.name + "' is already defined in this file"))
+      Diagnostics::note(*d, existing->second.loc, "first defined here");
+  }
+}
+
+// Skips a `%( ... %)` macro body whose '%(' is the next token.
+void Preprocessor::skipMacroBody() {
+  int depth = 0;
+  while (std::optional<RawToken> t = nextRaw()) {
+    if (is(*t, StapLexer::PP_OPEN)) ++depth;
+    else if (is(*t, StapLexer::PP_CLOSE) && --depth <= 0) return;
+  }
+}
+
+// Skips the parenthesized arguments of an invocation, if the next token opens them.
+void Preprocessor::skipInvocationArguments() {
+  std::optional<RawToken> t = nextRaw();
+  if (!t) return;
+  if (!is(*t, StapLexer::LPAREN)) {
+    pending_.push_back(*t);
     return;
   }
-  macros_.emplace(def.name, std::move(def));
+  for (int depth = 1; depth > 0;) {
+    t = nextRaw();
+    if (!t) return;
+    if (is(*t, StapLexer::LPAREN)) ++depth;
+    else if (is(*t, StapLexer::RPAREN)) --depth;
+  }
+}
+
+RawToken Preprocessor::placeholder(const RawToken& at, bool string) {
+  RawToken t{string ? size_t(StapLexer::STRING) : size_t(StapLexer::NUMBER),
+             string ? "\"\"" : "0", at.loc, at.spaceBefore};
+  t.suspect = true;
+  return t;
 }
 
 bool Preprocessor::startInvocation(const RawToken& at) {
@@ -309,47 +404,65 @@ bool Preprocessor::startInvocation(const RawToken& at) {
   if (!def) return false;  // an ordinary @operator (or an unknown one, reported by the parser)
   body = &def->body;
 
+  if (def->broken) {  // already reported where it was defined
+    if (!def->params.empty()) skipInvocationArguments();
+    pending_.push_back(placeholder(at));
+    return true;
+  }
+
   const MacroExpansion* expansion = sources_.addExpansion("macro '@" + name + "'", at.loc);
   auto params = std::make_shared<std::map<std::string, std::vector<RawToken>>>();
   if (!def->params.empty()) {
+    const size_t count = def->params.size();
+    const std::string takes = std::to_string(count);
     std::optional<RawToken> open = nextRaw();
     if (!open || !is(*open, StapLexer::LPAREN)) {
-      diags_.error(open ? open->loc : at.loc,
-                   "expected '(' after '@" + name + "', which takes " +
-                       std::to_string(def->params.size()) +
-                       (def->params.size() == 1 ? " parameter" : " parameters"));
-      pushedBack_ = std::move(open);
+      error(open ? open->loc : at.loc,
+                   "expected '(' after '@" + name + "', which takes " + takes +
+                       (count == 1 ? " parameter" : " parameters"));
+      if (open) pending_.push_back(*open);
+      pending_.push_back(placeholder(at));
       return true;
     }
-    for (size_t i = 0; i < def->params.size(); ++i) {
-      std::vector<RawToken> value;
-      int depth = 0;
-      std::optional<RawToken> t;
-      for (;;) {
-        t = nextRaw();
-        if (!t) break;
-        if (is(*t, StapLexer::LPAREN) || is(*t, StapLexer::LBRACKET)) ++depth;
-        else if (depth && (is(*t, StapLexer::RPAREN) || is(*t, StapLexer::RBRACKET))) --depth;
-        else if (!depth && (is(*t, StapLexer::RPAREN) || is(*t, StapLexer::COMMA))) break;
-        value.push_back(std::move(*t));
+    // Split the arguments at top-level commas, up to the matching ')'.
+    std::vector<std::vector<RawToken>> values(1);
+    std::optional<RawToken> extraComma;  // the comma that starts one argument too many
+    int depth = 0;
+    std::optional<RawToken> t;
+    for (;;) {
+      t = nextRaw();
+      if (!t) break;
+      if (is(*t, StapLexer::LPAREN) || is(*t, StapLexer::LBRACKET)) {
+        ++depth;
+      } else if (depth && (is(*t, StapLexer::RPAREN) || is(*t, StapLexer::RBRACKET))) {
+        --depth;
+      } else if (!depth && is(*t, StapLexer::RPAREN)) {
+        break;
+      } else if (!depth && is(*t, StapLexer::COMMA)) {
+        if (values.size() == count && !extraComma) extraComma = t;
+        values.emplace_back();
+        continue;
       }
-      if (!t) {
-        diags_.error(at.loc, "missing ')' to end the invocation of macro '@" + name + "'");
-        return true;
-      }
-      bool last = i + 1 == def->params.size();
-      if (is(*t, StapLexer::COMMA) && last) {
-        diags_.error(t->loc, "too many arguments for macro '@" + name + "' (it takes " +
-                                 std::to_string(def->params.size()) + ")");
-        return true;
-      }
-      if (is(*t, StapLexer::RPAREN) && !last) {
-        diags_.error(t->loc, "too few arguments for macro '@" + name + "' (it takes " +
-                                 std::to_string(def->params.size()) + ")");
-        return true;
-      }
-      (*params)[def->params[i]] = std::move(value);
+      values.back().push_back(std::move(*t));
     }
+    std::string problem;
+    SourceLocation where = at.loc;
+    if (!t) {
+      problem = "missing ')' to end the invocation of macro '@" + name + "' started at " +
+                std::to_string(open->loc.line) + ":" + std::to_string(open->loc.column);
+    } else if (values.size() > count) {
+      problem = "too many arguments for macro '@" + name + "' (it takes " + takes + ")";
+      where = extraComma->loc;
+    } else if (values.size() < count) {
+      problem = "too few arguments for macro '@" + name + "' (it takes " + takes + ")";
+      where = t->loc;
+    }
+    if (!problem.empty()) {
+      error(where, problem);
+      pending_.push_back(placeholder(at));
+      return true;
+    }
+    for (size_t i = 0; i < count; ++i) (*params)[def->params[i]] = std::move(values[i]);
   }
   scope = params;
   stack_.push_back(Activation{body, 0, scope, expansion, def->fromLibrary, params});
@@ -361,41 +474,62 @@ void Preprocessor::reportMissingArgument(const RawToken& t) {
   std::string msg = "script argument '" + t.text + "' is out of range: ";
   msg += count == 0 ? std::string("no arguments were given")
                     : "arguments are numbered 1 to " + std::to_string(count);
-  diags_.error(t.loc, msg);
+  error(t.loc, msg);
+}
+
+Diagnostic* Preprocessor::error(const SourceLocation& loc, const std::string& message) {
+  // Junk input (a binary file, say) must not print an error per byte.
+  constexpr size_t kMaxErrors = 20;
+  if (++errors_ > kMaxErrors) return nullptr;
+  return &diags_.error(loc, errors_ < kMaxErrors ? message
+                                                 : message + " (further preprocessing errors "
+                                                             "in this file are not shown)");
 }
 
 void Preprocessor::emit(const RawToken& t) {
+  if (t.type != StapLexer::STRAY_CHARACTER) lastWasStray_ = false;
   size_t type = t.type;
   std::string text = t.text;
   switch (type) {
     case StapLexer::UNTERMINATED_STRING:
-      diags_.error(t.loc, "missing '\"' at the end of this string (a string cannot span lines)");
+      error(t.loc, "missing '\"' at the end of this string (a string cannot span lines)");
+      badLines_.insert({t.loc.file, t.loc.line});
       type = StapLexer::STRING;
       text += '"';
       break;
     case StapLexer::EMBEDDED_CODE:
       if (text.size() < 4 || text.compare(text.size() - 2, 2, "%}") != 0) {
-        diags_.error(t.loc, "missing '%}' to close this embedded C block");
+        error(t.loc, "missing '%}' to close this embedded C block");
         text += "%}";
       }
       break;
     case StapLexer::STRAY_CHARACTER:
-      diags_.error(t.loc, "unexpected character '" + text + "'");
+      // A run of junk characters, or junk repeated on one line, is one mistake.
+      if (!lastWasStray_ && !badLines_.count({t.loc.file, t.loc.line}))
+        error(t.loc, "unexpected " + describeCharacter(text));
+      badLines_.insert({t.loc.file, t.loc.line});
+      lastWasStray_ = true;
+      nextIsSuspect_ = true;
       return;
     case StapLexer::AT_DEFINE:
-      diags_.error(t.loc, "'@define' is not allowed here");
+      error(t.loc, "'@define' is not allowed here");
+      nextIsSuspect_ = true;
       return;
     case StapLexer::SCRIPT_ARG:
       reportMissingArgument(t);
+      emit(placeholder(t, /*string=*/t.text[0] == '@'));
       return;
     default: break;
   }
   if (libraryMode_) {
-    diags_.error(t.loc, "unexpected " + describeToken(type, text) +
+    error(t.loc, "unexpected " + describeToken(type, text) +
                             " in a library macro file: only '@define' is allowed");
     return;
   }
-  out_.tokens.push_back(std::make_unique<StapToken>(type, std::move(text), t.loc, t.spaceBefore));
+  bool suspect = t.suspect || nextIsSuspect_;
+  nextIsSuspect_ = false;
+  out_.tokens.push_back(
+      std::make_unique<StapToken>(type, std::move(text), t.loc, t.spaceBefore, suspect));
 }
 
 std::optional<RawToken> Preprocessor::skipBranch() {
@@ -426,18 +560,20 @@ PreprocessedTokens Preprocessor::run() {
     std::optional<RawToken> t = skipping ? skipBranch() : nextExpanded(true);
     if (!t) break;
     if (is(*t, StapLexer::PP_THEN)) {
-      diags_.error(t->loc, "'%?' without a '%( condition' before it");
+      error(t->loc, "'%?' without a '%( condition' before it");
+      nextIsSuspect_ = true;
       continue;
     }
     if (is(*t, StapLexer::PP_ELSE)) {
       if (conditionals_.empty()) {
-        diags_.error(t->loc, "'%:' without a '%( condition %?' before it");
+        error(t->loc, "'%:' without a '%( condition %?' before it");
+        nextIsSuspect_ = true;
         continue;
       }
       Branch& b = conditionals_.back().second;
       if (b == Branch::KeepElse || b == Branch::SkipElse) {
-        Diagnostic& d = diags_.error(t->loc, "second '%:' in one conditional");
-        Diagnostics::note(d, conditionals_.back().first.loc, "the conditional starts here");
+        if (Diagnostic* d = error(t->loc, "second '%:' in one conditional"))
+          Diagnostics::note(*d, conditionals_.back().first.loc, "the conditional starts here");
         continue;
       }
       b = b == Branch::KeepThen ? Branch::SkipElse : Branch::KeepElse;
@@ -445,7 +581,8 @@ PreprocessedTokens Preprocessor::run() {
     }
     if (is(*t, StapLexer::PP_CLOSE)) {
       if (conditionals_.empty()) {
-        diags_.error(t->loc, "'%)' without a '%(' before it");
+        error(t->loc, "'%)' without a '%(' before it");
+        nextIsSuspect_ = true;
         continue;
       }
       conditionals_.pop_back();
@@ -458,7 +595,12 @@ PreprocessedTokens Preprocessor::run() {
     emit(*t);
   }
   for (auto& [open, branch] : conditionals_)
-    diags_.error(open.loc, "missing '%)' to close this conditional");
+    error(open.loc, "missing '%)' to close this conditional");
+  if (!badLines_.empty())
+    for (auto& token : out_.tokens) {
+      auto* st = static_cast<StapToken*>(token.get());
+      if (badLines_.count({st->location().file, st->location().line})) st->setSuspect();
+    }
 
   // The parser's end of file sits just after the last token (or at the end of the file).
   SourceLocation eofLoc;
@@ -474,11 +616,12 @@ PreprocessedTokens Preprocessor::run() {
 
 void Preprocessor::openConditional(const RawToken& open) {
   std::vector<RawToken> condition;
+  std::optional<RawToken> t;
   for (;;) {
-    std::optional<RawToken> t = nextExpanded(false);
+    t = nextExpanded(false);
     if (!t || is(*t, StapLexer::PP_OPEN) || is(*t, StapLexer::PP_ELSE) ||
         is(*t, StapLexer::PP_CLOSE)) {
-      diags_.error(t ? t->loc : open.loc,
+      error(t ? t->loc : open.loc,
                    "expected '%?' after the condition of the conditional started at " +
                        std::to_string(open.loc.line) + ":" + std::to_string(open.loc.column));
       // Recover: treat the rest as the then-branch of a false condition.
@@ -489,13 +632,14 @@ void Preprocessor::openConditional(const RawToken& open) {
     if (is(*t, StapLexer::PP_THEN)) break;
     condition.push_back(std::move(*t));
   }
-  bool value = evaluateCondition(open, condition);
+  bool value = evaluateCondition(open, condition, *t);
   conditionals_.push_back({open, value ? Branch::KeepThen : Branch::SkipThen});
 }
 
-bool Preprocessor::evaluateCondition(const RawToken& open, std::vector<RawToken>& condition) {
+bool Preprocessor::evaluateCondition(const RawToken& open, std::vector<RawToken>& condition,
+                                     const RawToken& then) {
   if (condition.empty()) {
-    diags_.error(open.loc, "empty condition after '%('");
+    error(then.loc, "expected a condition between '%(' and '%?'");
     return false;
   }
   for (const RawToken& t : condition)
@@ -507,18 +651,18 @@ bool Preprocessor::evaluateCondition(const RawToken& open, std::vector<RawToken>
   std::vector<std::unique_ptr<antlr4::Token>> tokens;
   for (const RawToken& t : condition)
     tokens.push_back(std::make_unique<StapToken>(t.type, t.text, t.loc, t.spaceBefore));
-  SourceLocation end = condition.back().loc;
-  end.column = end.endColumn;
-  end.line = end.endLine;
-  tokens.push_back(std::make_unique<StapToken>(antlr4::Token::EOF, "<EOF>", end, true));
+  // The condition ends at its '%?', which is what messages call the end of the input.
+  tokens.push_back(std::make_unique<StapToken>(antlr4::Token::EOF, "<EOF>", then.loc, true));
   antlr4::ListTokenSource source(std::move(tokens));
   antlr4::CommonTokenStream stream(&source);
   StapParser parser(&stream);
-  size_t errorsBefore = diags_.errorCount();
-  SyntaxErrorReporter reporter(diags_, &file_);
+  Diagnostics conditionErrors;
+  SyntaxErrorReporter reporter(conditionErrors, &file_);
+  reporter.setEndName("'%?'");
   reporter.attach(parser);
   StapParser::PpConditionContext* tree = parser.ppCondition();
-  if (diags_.errorCount() != errorsBefore) return false;
+  for (const Diagnostic& d : conditionErrors.all()) error(d.location, d.message);
+  if (reporter.reported() > 0) return false;
 
   // `&&` binds tighter than `||`: OR over runs of ANDed comparisons.
   bool result = false, run = true;
@@ -568,7 +712,7 @@ bool Preprocessor::compare(const RawToken& left, const RawToken& op, const RawTo
   auto stringValue = [](const RawToken& t) { return decodeStringEscapes(t.text.substr(1, t.text.size() - 2)); };
   auto needString = [&]() {
     if (!is(right, StapLexer::STRING)) {
-      diags_.error(right.loc, "expected a string literal to compare '" + left.text + "' with");
+      error(right.loc, "expected a string literal to compare '" + left.text + "' with");
       return false;
     }
     return true;
@@ -578,7 +722,7 @@ bool Preprocessor::compare(const RawToken& left, const RawToken& op, const RawTo
     return o == "==" ? match : !match;
   };
   auto needEquality = [&]() {
-    if (!equality) diags_.error(op.loc, "'" + left.text + "' can only be compared with '==' or '!='");
+    if (!equality) error(op.loc, "'" + left.text + "' can only be compared with '==' or '!='");
     return equality;
   };
 
@@ -592,7 +736,7 @@ bool Preprocessor::compare(const RawToken& left, const RawToken& op, const RawTo
       std::string want = stringValue(right);
       if (want.find_first_of("*?[") != std::string::npos) {
         if (!equality) {
-          diags_.error(op.loc, "a version with wildcards can only be compared with '==' or '!='");
+          error(op.loc, "a version with wildcards can only be compared with '==' or '!='");
           return false;
         }
         return wildcardMatch(have, want);
@@ -608,7 +752,7 @@ bool Preprocessor::compare(const RawToken& left, const RawToken& op, const RawTo
     }
     if (name == "guru_mode") {
       if (!is(right, StapLexer::NUMBER) || (right.text != "0" && right.text != "1")) {
-        diags_.error(right.loc, "'guru_mode' can only be compared with 0 or 1");
+        error(right.loc, "'guru_mode' can only be compared with 0 or 1");
         return false;
       }
       if (!needEquality()) return false;
@@ -628,7 +772,7 @@ bool Preprocessor::compare(const RawToken& left, const RawToken& op, const RawTo
       if (is(right, StapLexer::NUMBER)) {
         int64_t a = 0;
         if (!parseConfigNumber(have, a)) {
-          diags_.error(left.loc, "kernel option " + name + " is not a number here ('" + have + "')");
+          error(left.loc, "kernel option " + name + " is not a number here ('" + have + "')");
           return false;
         }
         return applyComparison<int64_t>(a, o, std::strtoll(right.text.c_str(), nullptr, 0));
@@ -639,7 +783,7 @@ bool Preprocessor::compare(const RawToken& left, const RawToken& op, const RawTo
         if (parseConfigNumber(have, a) && parseConfigNumber(other, b)) return applyComparison(a, o, b);
         return applyComparison(have, o, other);
       }
-      diags_.error(right.loc, "expected a string, a number or another CONFIG_ option");
+      error(right.loc, "expected a string, a number or another CONFIG_ option");
       return false;
     }
   }
@@ -649,12 +793,12 @@ bool Preprocessor::compare(const RawToken& left, const RawToken& op, const RawTo
     return applyComparison<int64_t>(std::strtoll(left.text.c_str(), nullptr, 0), o,
                                     std::strtoll(right.text.c_str(), nullptr, 0));
   if (is(left, StapLexer::STRING) || is(left, StapLexer::NUMBER)) {
-    diags_.error(right.loc, std::string("expected a ") +
+    error(right.loc, std::string("expected a ") +
                                 (is(left, StapLexer::STRING) ? "string" : "number") +
                                 " to compare with " + left.text);
     return false;
   }
-  diags_.error(left.loc,
+  error(left.loc,
                "unknown preprocessor condition '" + left.text +
                    "': expected arch, kernel_v, kernel_vr, systemtap_v, runtime, "
                    "systemtap_privilege, guru_mode, CONFIG_..., or a comparison of two "

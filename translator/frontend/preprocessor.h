@@ -50,6 +50,9 @@ struct MacroDefinition {
   std::vector<RawToken> body;
   SourceLocation loc;
   bool fromLibrary = false;
+  // The definition had an error (already reported).  The name is still defined, so that
+  // its uses expand to a placeholder instead of each reporting "unknown macro".
+  bool broken = false;
 };
 
 // Library macros from the `.stpm` files of the tapset directories, loaded on first lookup.

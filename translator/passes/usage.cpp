@@ -1,0 +1,206 @@
+// Usage analysis, after types:
+//  * which globals are read and which are written;
+//  * SystemTap's auto-print rule: a global the script writes but never reads is printed
+//    when the session ends;
+//  * dead stores: an assignment to a local that is never read, with no side effects on the
+//    right, is removed (alias prologues set many variables a probe body never uses, e.g.
+//    argstr for syscalls; SystemTap elides them too).
+#include <set>
+
+#include "ast/visitor.h"
+#include "passes/pass_manager.h"
+#include "tapset/builtins.h"
+
+namespace stp2bpf::passes {
+
+namespace {
+
+using namespace ast;
+using sema::Symbol;
+
+// Records reads and writes of symbols.  A symbol is "read" when its value is used; the
+// targets of `=`, `op=`, `<<<`, `++`/`--` and `delete` are writes only, as in SystemTap
+// (so `count[k]++` alone gets `count` auto-printed).
+class AccessCollector : public Visitor {
+ public:
+  using Visitor::visit;
+  explicit AccessCollector(const sema::Program& prog) : prog_(prog) {}
+  std::set<const Symbol*> read, written;
+
+  void visit(Variable& n) override { mark(&n, true); }
+  void visit(ArrayIndex& n) override {
+    if (!as<Histogram>(n.base)) mark(n.base, true);
+    else visit(n.base);
+    for (Expr* i : n.indices) visit(i);
+  }
+  void visit(Assignment& n) override {
+    writeTarget(n.target);
+    visit(n.value);
+  }
+  void visit(IncDec& n) override { writeTarget(n.operand); }
+  void visit(DeleteStmt& n) override { writeTarget(n.target); }
+  void visit(ForeachStmt& n) override {
+    if (!as<Histogram>(n.array)) mark(n.array, true);
+    else visit(n.array);
+    for (Variable* k : n.keys) mark(k, false);
+    if (n.value) mark(n.value, false);
+    for (Expr* s : n.slice) visit(s);
+    visit(n.limit);
+    visit(n.body);
+  }
+  void visit(TryStmt& n) override {
+    visit(n.body);
+    if (n.catchVar) mark(n.catchVar, false);
+    visit(n.handler);
+  }
+
+ private:
+  void mark(const Node* n, bool isRead) {
+    if (const Symbol* s = prog_.symbolOf(n)) (isRead ? read : written).insert(s);
+  }
+  void writeTarget(Expr* t) {
+    if (auto* a = as<ArrayIndex>(t)) {
+      mark(a->base, false);
+      for (Expr* i : a->indices) visit(i);
+    } else if (as<Variable>(t)) {
+      mark(t, false);
+    } else {
+      visit(t);
+    }
+  }
+  const sema::Program& prog_;
+};
+
+// True if evaluating `e` can change anything or has to happen (calls with effects,
+// assignments, ++/--, printing, reads of user memory that may fault are kept too).
+class SideEffects : public Visitor {
+ public:
+  using Visitor::visit;
+  explicit SideEffects(const sema::Program& prog) : prog_(prog) {}
+  bool found = false;
+  void visit(Assignment&) override { found = true; }
+  void visit(IncDec&) override { found = true; }
+  void visit(PrintCall& n) override {
+    if (!printKindReturnsString(n.printKind)) found = true;
+    Visitor::visit(n);
+  }
+  void visit(FunctionCall& n) override {
+    auto it = prog_.calls.find(&n);
+    if (it == prog_.calls.end() || it->second.function ||
+        (it->second.builtin && tapset::has(it->second.builtin->flags, tapset::BuiltinFlag::SideEffect)))
+      found = true;
+    Visitor::visit(n);
+  }
+  void visit(EmbeddedExpr&) override { found = true; }
+
+ private:
+  const sema::Program& prog_;
+};
+
+// Removes `local = pure-expression;` statements whose local is never read.
+class DeadStoreRemover : public Visitor {
+ public:
+  using Visitor::visit;
+  DeadStoreRemover(const sema::Program& prog, const std::set<const Symbol*>& read)
+      : prog_(prog), read_(read) {}
+  bool removed = false;
+
+  void visit(Block& b) override {
+    std::vector<Stmt*> kept;
+    for (Stmt* s : b.statements) {
+      if (isDeadStore(s)) {
+        removed = true;
+        continue;
+      }
+      visit(s);
+      kept.push_back(s);
+    }
+    b.statements = std::move(kept);
+  }
+
+ private:
+  bool isDeadStore(Stmt* s) {
+    auto* es = as<ExprStmt>(s);
+    if (!es) return false;
+    auto* a = as<Assignment>(es->expr);
+    if (!a || a->op == AssignOp::Aggregate) return false;
+    auto* v = as<Variable>(a->target);
+    if (!v) return false;
+    const Symbol* sym = prog_.symbolOf(v);
+    if (!sym || sym->kind != sema::SymbolKind::Local || read_.count(sym)) return false;
+    SideEffects effects(prog_);
+    effects.visit(a->value);
+    return !effects.found;
+  }
+
+  const sema::Program& prog_;
+  const std::set<const Symbol*>& read_;
+};
+
+}  // namespace
+
+void analyseUsage(PassContext& ctx) {
+  sema::Program& prog = ctx.program;
+  // Dead stores first (repeat: removing one can make another local unread).
+  for (int round = 0; round < 16; ++round) {
+    AccessCollector access(prog);
+    for (auto& p : prog.probes) {
+      access.visit(p.condition);
+      access.visit(p.body);
+    }
+    for (auto* f : prog.functions) access.visit(f->body);
+    bool removed = false;
+    for (auto& p : prog.probes) {
+      DeadStoreRemover remover(prog, access.read);
+      remover.visit(p.body);
+      removed = removed || remover.removed;
+    }
+    if (!removed) break;
+  }
+
+  AccessCollector access(prog);
+  for (auto& p : prog.probes) {
+    access.visit(p.condition);
+    access.visit(p.body);
+  }
+  for (auto* f : prog.functions) access.visit(f->body);
+  for (Symbol* g : prog.globals) {
+    g->read = access.read.count(g) > 0;
+    g->written = access.written.count(g) > 0 || g->init;
+    if (g->written && !g->read && !g->fromTapset && g->type != ast::Type::Unknown)
+      prog.autoPrint.push_back(g);
+  }
+  // Calls that survived dead-code removal must be translatable: embedded-C functions are
+  // not (unless stp2bpf implements them as builtins, which resolution already preferred).
+  class EmbeddedCalls : public Visitor {
+   public:
+    using Visitor::visit;
+    EmbeddedCalls(PassContext& c) : ctx(c) {}
+    void visit(FunctionCall& n) override {
+      Visitor::visit(n);
+      auto it = ctx.program.calls.find(&n);
+      if (it == ctx.program.calls.end() || !it->second.function || !it->second.function->embeddedC)
+        return;
+      const sema::Function* f = it->second.function;
+      if (!reported.insert(f).second) return;
+      Diagnostic& d = ctx.diags.error(n.loc, "function '" + n.name + "' is written in embedded C, "
+                                             "which BPF cannot run, and stp2bpf has no implementation of it");
+      Diagnostics::note(d, f->decl->loc, "'" + n.name + "' is defined here");
+    }
+    PassContext& ctx;
+    std::set<const sema::Function*> reported;
+  } embedded(ctx);
+  for (auto& p : prog.probes) embedded.visit(p.body);
+  for (auto* f : prog.functions)
+    embedded.visit(f->body);
+
+  // Locals that were only ever stored to are gone; drop them from the symbol lists.
+  for (auto& p : prog.probes) {
+    std::vector<Symbol*> live;
+    for (Symbol* s : p.locals)
+      if (access.read.count(s) || access.written.count(s)) live.push_back(s);
+    p.locals = std::move(live);
+  }
+}
+
+}  // namespace stp2bpf::passes

@@ -1,0 +1,94 @@
+#include "tapset/builtins.h"
+
+namespace stp2bpf::tapset {
+
+namespace {
+
+using ast::Type;
+constexpr Type L = Type::Long;
+constexpr Type S = Type::String;
+constexpr Type V = Type::Unknown;  // void result / any argument
+constexpr unsigned kSide = static_cast<unsigned>(BuiltinFlag::SideEffect);
+constexpr unsigned kConst = static_cast<unsigned>(BuiltinFlag::Constant);
+constexpr unsigned kVar = static_cast<unsigned>(BuiltinFlag::VarArgs);
+
+// Semantics follow SystemTap 4.8's tapset documentation (man 3stap / the tapset sources in
+// /usr/share/systemtap/tapset).
+const std::vector<Builtin> kBuiltins = {
+    // ---- process identity (linux/context.stp)
+    {"pid", {}, L, 0, 0, "thread group id of the current task"},
+    {"tid", {}, L, 0, 0, "thread id of the current task"},
+    {"ppid", {}, L, 0, 0, "thread group id of the parent of the current task"},
+    {"uid", {}, L, 0, 0, "user id of the current task"},
+    {"euid", {}, L, 0, 0, "effective user id of the current task"},
+    {"gid", {}, L, 0, 0, "group id of the current task"},
+    {"egid", {}, L, 0, 0, "effective group id of the current task"},
+    {"cpu", {}, L, 0, 0, "the current CPU number"},
+    {"execname", {}, S, 0, 0, "name of the current process (comm)"},
+    {"pexecname", {}, S, 0, 0, "name of the parent process"},
+    {"target", {}, L, kConst, 0, "the pid given with -x or started with -c"},
+    {"is_return", {}, L, 0, 0, "1 in a .return probe"},
+    {"task_current", {}, L, 0, 0, "address of the current task_struct"},
+    // ---- time (linux/timestamp_gtod.stp, timestamp.stp)
+    {"gettimeofday_ns", {}, L, 0, 0, "wall-clock time in nanoseconds since the epoch"},
+    {"gettimeofday_us", {}, L, 0, 0, "wall-clock time in microseconds since the epoch"},
+    {"gettimeofday_ms", {}, L, 0, 0, "wall-clock time in milliseconds since the epoch"},
+    {"gettimeofday_s", {}, L, 0, 0, "wall-clock time in seconds since the epoch"},
+    {"local_clock_ns", {}, L, 0, 0, "per-CPU monotonic clock in nanoseconds"},
+    {"cpu_clock_ns", {V}, L, 0, 0, "monotonic clock of a CPU in nanoseconds"},
+    {"ktime_get_ns", {}, L, 0, 0, "monotonic clock in nanoseconds"},
+    {"get_cycles", {}, L, 0, 0, "a fast-changing cycle counter"},
+    {"jiffies", {}, L, 0, 0, "the kernel's jiffies counter"},
+    // ---- strings (string.stp)
+    {"strlen", {S}, L, 0, 0, "length of a string"},
+    {"substr", {S, L, L}, S, kVar, 2, "substring from a 0-based start, with an optional length"},
+    {"isinstr", {S, S}, L, 0, 0, "1 if the second string occurs in the first"},
+    {"strpos", {S, S}, L, 0, 0, "0-based index of the second string in the first, or -1"},
+    {"stringat", {S, L}, L, 0, 0, "the character at a 0-based index"},
+    {"strtol", {S, L}, L, 0, 0, "a string converted to a number in a base"},
+    {"text_str", {S}, S, 0, 0, "a string with non-printable characters escaped"},
+    {"str_replace", {S, S, S}, S, 0, 0, "a string with every occurrence of one string replaced"},
+    // ---- memory (conversions.stp, uconversions.stp)
+    {"kernel_string", {L}, S, 0, 0, "a NUL-terminated string read from kernel memory"},
+    {"kernel_string_n", {L, L}, S, 0, 0, "at most n bytes of a string from kernel memory"},
+    {"kernel_long", {L}, L, 0, 0, "a long read from kernel memory"},
+    {"kernel_int", {L}, L, 0, 0, "an int read from kernel memory"},
+    {"user_string", {L, S}, S, kVar, 1, "a NUL-terminated string read from user memory"},
+    {"user_string_n", {L, L}, S, 0, 0, "at most n bytes of a string from user memory"},
+    {"user_string_quoted", {L}, S, 0, 0, "a user string in double quotes, or NULL"},
+    {"user_long", {L}, L, 0, 0, "a long read from user memory"},
+    {"user_int", {L}, L, 0, 0, "an int read from user memory"},
+    // ---- probe context (context.stp)
+    {"pp", {}, S, 0, 0, "the probe point being run"},
+    {"ppfunc", {}, S, 0, 0, "the function name of the probe point"},
+    {"probefunc", {}, S, 0, 0, "the function being probed"},
+    // ---- control and output (logging.stp)
+    {"exit", {}, V, kSide, 0, "end the session after this probe; end probes still run"},
+    {"error", {S}, V, kSide, 0, "report an error and end the session"},
+    {"warn", {S}, V, kSide, 0, "print a warning to stderr"},
+    {"log", {S}, V, kSide, 0, "print a line"},
+    // ---- numbers
+    {"randint", {L}, L, 0, 0, "a random number in [0, n)"},
+    {"abs", {L}, L, 0, 0, "absolute value"},
+};
+
+}  // namespace
+
+const std::vector<Builtin>& allBuiltins() { return kBuiltins; }
+
+const Builtin* findBuiltin(const std::string& name, size_t argc) {
+  for (const Builtin& b : kBuiltins) {
+    if (b.name != name) continue;
+    size_t minArgs = has(b.flags, BuiltinFlag::VarArgs) ? b.minArgs : b.params.size();
+    if (argc >= minArgs && argc <= b.params.size()) return &b;
+  }
+  return nullptr;
+}
+
+const Builtin* findBuiltinByName(const std::string& name) {
+  for (const Builtin& b : kBuiltins)
+    if (b.name == name) return &b;
+  return nullptr;
+}
+
+}  // namespace stp2bpf::tapset
