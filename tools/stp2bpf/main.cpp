@@ -52,8 +52,9 @@ int main(int argc, char** argv) {
   app.add_option("-o", options.outputFile, "Write the output to FILE");
   app.add_option("-x", options.targetPid, "Set target() to PID");
   app.add_option("-c", options.command, "Start CMD; target() is its pid; exit when it exits");
-  app.add_option("--target", options.target, "Translation target: bpftrace or c")
-      ->check(CLI::IsMember({"bpftrace", "c"}));
+  app.add_option("--target", options.target,
+                 "Translation target: bpftrace or c (or 'lowered': the program after lowering, for debugging)")
+      ->check(CLI::IsMember({"bpftrace", "c", "lowered"}));
   app.add_option("--backend", options.backend, "How 'run' executes: bpftrace or native")
       ->check(CLI::IsMember({"bpftrace", "native"}));
   app.add_flag("-V,--version", showVersion, "Print the version and exit");

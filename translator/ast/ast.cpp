@@ -242,6 +242,10 @@ void Visitor::visit(DeleteStmt& n) { visit(n.target); }
 void Visitor::visit(NextStmt&) {}
 void Visitor::visit(BreakStmt&) {}
 void Visitor::visit(ContinueStmt&) {}
+void Visitor::visit(LoopStmt& n) {
+  visit(n.body);
+  visit(n.step);
+}
 void Visitor::visit(TryStmt& n) {
   visit(n.body);
   visit(n.catchVar);

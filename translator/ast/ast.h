@@ -58,6 +58,7 @@ namespace stp2bpf::ast {
   X(NextStmt)             \
   X(BreakStmt)            \
   X(ContinueStmt)         \
+  X(LoopStmt)             \
   X(TryStmt)
 
 #define AST_DECL_KINDS(X) \
@@ -465,6 +466,21 @@ struct BreakStmt : Stmt {
 struct ContinueStmt : Stmt {
   explicit ContinueStmt(SourceLocation l) : Stmt(Kind::ContinueStmt, l) {}
   void accept(Visitor& v) override;
+};
+
+// A loop after lowering (passes/lower_*): the body starts with its own exit test
+// (`if (!cond) break;`), `step` runs after the body and before every `continue`, and the
+// loop runs at most `bound` times; `boundIsExact` says the analysis proved the bound can
+// never be reached with the loop still wanting to go on, so no run-time check is needed.
+// Past the bound, SystemTap's MAXACTION error is raised, never a silent stop.
+struct LoopStmt : Stmt {
+  LoopStmt(SourceLocation l, Block* b, Block* s) : Stmt(Kind::LoopStmt, l), body(b), step(s) {}
+  void accept(Visitor& v) override;
+  Block* body;
+  Block* step;  // may be null
+  int64_t bound = 0;
+  bool boundIsExact = false;
+  const char* origin = "for";  // "for", "while", "function" (inlined function with returns)
 };
 
 struct TryStmt : Stmt {

@@ -173,6 +173,14 @@ class Cloner {
       case Kind::NextStmt: return ctx_.make<NextStmt>(l);
       case Kind::BreakStmt: return ctx_.make<BreakStmt>(l);
       case Kind::ContinueStmt: return ctx_.make<ContinueStmt>(l);
+      case Kind::LoopStmt: {
+        auto* lp = as<LoopStmt>(n);
+        auto* out = ctx_.make<LoopStmt>(l, c(lp->body), c(lp->step));
+        out->bound = lp->bound;
+        out->boundIsExact = lp->boundIsExact;
+        out->origin = lp->origin;
+        return out;
+      }
       case Kind::TryStmt: {
         auto* t = as<TryStmt>(n);
         return ctx_.make<TryStmt>(l, c(t->body), c(t->catchVar), c(t->handler));

@@ -272,6 +272,14 @@ class Dumper {
         out_ << '\n';
         node("target", static_cast<const DeleteStmt&>(n).target);
         break;
+      case Kind::LoopStmt: {
+        auto& lp = static_cast<const LoopStmt&>(n);
+        out_ << " origin=" << lp.origin << " bound=" << lp.bound
+             << " exact=" << flag(lp.boundIsExact) << '\n';
+        node("body", lp.body);
+        node("step", lp.step);
+        break;
+      }
       case Kind::TryStmt: {
         auto& t = static_cast<const TryStmt&>(n);
         out_ << '\n';

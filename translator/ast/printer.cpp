@@ -351,6 +351,18 @@ void Printer::statement(const Stmt& s) {
     case Kind::NextStmt: out_ << "next;"; break;
     case Kind::BreakStmt: out_ << "break;"; break;
     case Kind::ContinueStmt: out_ << "continue;"; break;
+    case Kind::LoopStmt: {
+      // Not SystemTap syntax: lowered loops only appear in -p2/-p3 dumps.
+      auto& lp = static_cast<const LoopStmt&>(s);
+      out_ << "loop /* " << lp.origin << ", at most " << lp.bound
+           << (lp.boundIsExact ? " (exact)" : " (checked)") << " */ ";
+      block(*lp.body);
+      if (lp.step) {
+        out_ << " step ";
+        block(*lp.step);
+      }
+      break;
+    }
     case Kind::TryStmt: {
       auto& t = static_cast<const TryStmt&>(s);
       out_ << "try ";

@@ -12,6 +12,7 @@
 
 #include "ast/printer.h"
 #include "frontend/parser.h"
+#include "passes/lower.h"
 #include "passes/pass_manager.h"
 #include "sema/print_program.h"
 #include "tapset/kernel_info.h"
@@ -128,8 +129,22 @@ int Driver::run(std::ostream& out, std::ostream& err) {
     return writeOutput(text.str(), out, err) ? 0 : 1;
   }
 
+  // ---- pass 3: lower, then translate
+  shown = diags_.all().size();
+  ok = passes::loweringPasses().run(ctx, options_.verbose > 1 ? &err : nullptr);
+  for (size_t i = shown; i < diags_.all().size(); ++i) Diagnostics::printOne(err, diags_.all()[i], options_.colour);
+  if (!ok) {
+    if (options_.verbose) err << "Pass 3: translation failed.\n";
+    return 1;
+  }
+  if (options_.target == "lowered") {
+    std::ostringstream text;
+    sema::printProgram(text, ctx.program);
+    return writeOutput(text.str(), out, err) ? 0 : 1;
+  }
+
   err << "stp2bpf: error: pass " << options_.lastPass
-      << " is not implemented yet; use -p1 or -p2\n";
+      << " is not implemented yet; use -p1, -p2 or --target=lowered\n";
   return 1;
 }
 

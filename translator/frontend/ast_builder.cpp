@@ -139,6 +139,14 @@ class Builder {
   bool parseNumber(antlr4::Token* digits, bool negative, int64_t& out);
   int64_t signedNumber(TerminalNode* minus, TerminalNode* digits);
   Expr* placeholder(const SourceLocation& l) { return ctx_.make<NumberLiteral>(l, 0); }
+  // A construct that needs guru mode.  A script written for -g uses them everywhere: one
+  // error (at the first use, with the count) says what is missing.
+  void needGuru(const SourceLocation& l, const std::string& what) {
+    if (guruUses_++ == 0) {
+      firstGuruUse_ = l;
+      firstGuruWhat_ = what;
+    }
+  }
   void addTargetComponents(TargetExpr* t, StapParser::DwarfValueContext* c);
 
   const SourceFile& file_;
@@ -150,6 +158,9 @@ class Builder {
   std::map<std::string, SourceLocation> globalNames_;
   // Histograms written as values; each must be claimed by a print call.
   std::set<Histogram*> bareHistograms_;
+  size_t guruUses_ = 0;
+  SourceLocation firstGuruUse_;
+  std::string firstGuruWhat_;
 };
 
 // ====================================================================== file level
@@ -167,6 +178,11 @@ Script* Builder::build(StapParser::ScriptContext* tree) {
       if (EmbeddedCode* code = buildEmbeddedCode(e, "at the top level")) script_->decls.push_back(code);
     }
   }
+  if (guruUses_)
+    diags_.error(firstGuruUse_, firstGuruWhat_ + " needs guru mode (-g)" +
+                                    (guruUses_ > 1 ? "; " + std::to_string(guruUses_) +
+                                                         " places in this file need it"
+                                                   : std::string()));
   for (Histogram* h : bareHistograms_)
     diags_.error(h->loc,
                  "a histogram can only be printed ('print(@hist_log(x))') or indexed "
@@ -177,7 +193,7 @@ Script* Builder::build(StapParser::ScriptContext* tree) {
 EmbeddedCode* Builder::buildEmbeddedCode(TerminalNode* t, const char* where) {
   std::string text = t->getText();
   if (!options_.guru) {
-    diags_.error(loc(t), std::string("embedded C code ") + where + " needs guru mode (-g)");
+    needGuru(loc(t), std::string("embedded C code ") + where);
     return nullptr;
   }
   return ctx_.make<EmbeddedCode>(loc(t), text.substr(2, text.size() - 4));
@@ -722,7 +738,7 @@ Expr* Builder::buildValue(StapParser::ValueContext* c) {
   }
   if (auto* v = dynamic_cast<StapParser::ConstOperatorContext*>(c)) {
     std::string code = stringValue(v->stringLiteral());
-    if (!options_.guru) diags_.error(l, "@const needs guru mode (-g)");
+    if (!options_.guru) needGuru(l, "@const");
     if (code.empty()) diags_.error(loc(v->stringLiteral()), "@const needs a C expression");
     return ctx_.make<ConstOp>(l, code);
   }
@@ -730,18 +746,18 @@ Expr* Builder::buildValue(StapParser::ValueContext* c) {
     return ctx_.make<ProbewriteOp>(l, v->IDENTIFIER()->getText());
   if (auto* v = dynamic_cast<StapParser::RegisterOperatorContext*>(c)) {
     bool user = v->AT_UREGISTER() != nullptr;
-    if (!user && !options_.guru) diags_.error(l, "@kregister needs guru mode (-g)");
+    if (!user && !options_.guru) needGuru(l, "@kregister");
     return ctx_.make<RegisterOp>(l, user, signedNumber(v->MINUS(), v->NUMBER()));
   }
   if (auto* v = dynamic_cast<StapParser::DerefOperatorContext*>(c)) {
     bool user = v->AT_UDEREF() != nullptr;
-    if (!user && !options_.guru) diags_.error(l, "@kderef needs guru mode (-g)");
+    if (!user && !options_.guru) needGuru(l, "@kderef");
     return ctx_.make<DerefOp>(l, user, signedNumber(v->MINUS(), v->NUMBER()),
                               buildExpression(v->expression()));
   }
   if (auto* v = dynamic_cast<StapParser::EmbeddedExpressionContext*>(c)) {
     std::string text = v->EMBEDDED_CODE()->getText();
-    if (!options_.guru) diags_.error(l, "embedded C code in an expression needs guru mode (-g)");
+    if (!options_.guru) needGuru(l, "embedded C code in an expression");
     return ctx_.make<EmbeddedExpr>(l, text.substr(2, text.size() - 4));
   }
   if (auto* v = dynamic_cast<StapParser::UnknownAtOperatorContext*>(c)) {

@@ -1,5 +1,9 @@
 #include "frontend/parser.h"
 
+#include <algorithm>
+#include <tuple>
+#include <vector>
+
 #include "BailErrorStrategy.h"
 #include "CommonTokenStream.h"
 #include "ListTokenSource.h"
@@ -14,8 +18,10 @@ namespace stp2bpf::frontend {
 
 using grammar::StapParser;
 
-ast::Script* parseFile(const SourceFile& file, const ParseOptions& options, SourceManager& sources,
-                       ast::AstContext& ctx, Diagnostics& diags) {
+namespace {
+
+ast::Script* parse(const SourceFile& file, const ParseOptions& options, SourceManager& sources,
+                   ast::AstContext& ctx, Diagnostics& diags) {
   PreprocessedTokens pre = preprocess(file, options.preprocessor, sources, diags);
   bool empty = pre.tokens.size() == 1;  // only EOF
   antlr4::ListTokenSource source(std::move(pre.tokens));
@@ -48,6 +54,34 @@ ast::Script* parseFile(const SourceFile& file, const ParseOptions& options, Sour
   ast::Script* script = buildAst(tree, file, ctx, diags, build);
   script->emptyAfterPreprocessing = empty && pre.hadTokensBeforePreprocessing;
   ctx.scripts.push_back(script);
+  return script;
+}
+
+// Copies `from` into `to` in source order (the file's own diagnostics first, by line and
+// column).  The preprocessor runs over the whole file before the parser starts, so without
+// this its errors would all come before the first syntax error, wherever they are.
+void appendInSourceOrder(const Diagnostics& from, const SourceFile& file, Diagnostics& to) {
+  std::vector<const Diagnostic*> order;
+  for (const Diagnostic& d : from.all()) order.push_back(&d);
+  auto key = [&](const Diagnostic* d) {
+    return std::make_tuple(d->location.file != &file, d->location.line, d->location.column);
+  };
+  std::stable_sort(order.begin(), order.end(),
+                   [&](const Diagnostic* a, const Diagnostic* b) { return key(a) < key(b); });
+  for (const Diagnostic* d : order) {
+    Diagnostic& copy = d->severity == Severity::Warning ? to.warning(d->location, d->message)
+                                                        : to.error(d->location, d->message);
+    copy.notes = d->notes;
+  }
+}
+
+}  // namespace
+
+ast::Script* parseFile(const SourceFile& file, const ParseOptions& options, SourceManager& sources,
+                       ast::AstContext& ctx, Diagnostics& diags) {
+  Diagnostics local;
+  ast::Script* script = parse(file, options, sources, ctx, local);
+  appendInSourceOrder(local, file, diags);
   return script;
 }
 

@@ -328,6 +328,8 @@ void Preprocessor::defineMacro(const RawToken& defineToken) {
       def.body.push_back(std::move(*b));
     }
   }
+  // What follows a broken definition may be what it failed to swallow.
+  if (def.broken) nextIsSuspect_ = true;
   auto existing = macros_.find(def.name);
   if (existing == macros_.end()) {
     macros_.emplace(def.name, std::move(def));
@@ -492,7 +494,8 @@ void Preprocessor::emit(const RawToken& t) {
   std::string text = t.text;
   switch (type) {
     case StapLexer::UNTERMINATED_STRING:
-      error(t.loc, "missing '\"' at the end of this string (a string cannot span lines)");
+      if (!badLines_.count({t.loc.file, t.loc.line}))
+        error(t.loc, "missing '\"' at the end of this string (a string cannot span lines)");
       badLines_.insert({t.loc.file, t.loc.line});
       type = StapLexer::STRING;
       text += '"';
@@ -619,14 +622,21 @@ void Preprocessor::openConditional(const RawToken& open) {
   std::optional<RawToken> t;
   for (;;) {
     t = nextExpanded(false);
-    if (!t || is(*t, StapLexer::PP_OPEN) || is(*t, StapLexer::PP_ELSE) ||
-        is(*t, StapLexer::PP_CLOSE)) {
-      error(t ? t->loc : open.loc,
-                   "expected '%?' after the condition of the conditional started at " +
-                       std::to_string(open.loc.line) + ":" + std::to_string(open.loc.column));
+    if (!t) {
+      // No '%?' (nor anything else of a conditional) up to the end of the file: the '%(' is
+      // the mistake, so the tokens read as its condition are given back to the parser.
+      error(open.loc, "incomplete conditional: no '%?' after this '%(' before the end of the file");
+      for (auto it = condition.rbegin(); it != condition.rend(); ++it) pending_.push_back(*it);
+      nextIsSuspect_ = true;
+      return;
+    }
+    if (is(*t, StapLexer::PP_OPEN) || is(*t, StapLexer::PP_ELSE) || is(*t, StapLexer::PP_CLOSE)) {
+      error(t->loc, "expected '%?' after the condition of the conditional started at " +
+                        std::to_string(open.loc.line) + ":" + std::to_string(open.loc.column));
       // Recover: treat the rest as the then-branch of a false condition.
+      if (is(*t, StapLexer::PP_CLOSE)) return;
       conditionals_.push_back({open, Branch::SkipThen});
-      if (t && (is(*t, StapLexer::PP_CLOSE))) conditionals_.pop_back();
+      if (is(*t, StapLexer::PP_OPEN)) pending_.push_back(*t);  // skipped with its own '%)'
       return;
     }
     if (is(*t, StapLexer::PP_THEN)) break;

@@ -709,6 +709,26 @@ void SyntaxErrorReporter::recover(antlr4::Parser* recognizer, std::exception_ptr
   }
 }
 
+void SyntaxErrorReporter::sync(antlr4::Parser* recognizer) {
+  // ANTLR's own resynchronization would stop at any token that can start a declaration,
+  // such as the `function` of `kprobe.function("f")` in a line that lost its `probe`, and
+  // report a second error there.  Skip to a declaration that starts a line instead.
+  if (recognizer->getContext()->getRuleIndex() == StapParser::RuleScript &&
+      !inErrorRecoveryMode(recognizer)) {
+    antlr4::Token* t = recognizer->getCurrentToken();
+    if (t->getType() != antlr4::Token::EOF && !in(t->getType(), declarationStarts())) {
+      beginErrorCondition(recognizer);
+      reportSyntaxError(recognizer, t, getExpectedTokens(recognizer), Style::Unexpected);
+      while (t->getType() != antlr4::Token::EOF && !startsDeclaration(recognizer, t)) {
+        recognizer->consume();
+        t = recognizer->getCurrentToken();
+      }
+      return;
+    }
+  }
+  antlr4::DefaultErrorStrategy::sync(recognizer);
+}
+
 void SyntaxErrorReporter::reportNoViableAlternative(antlr4::Parser* recognizer,
                                                     const antlr4::NoViableAltException& e) {
   // The expected set is the one where the failed decision started; when the prediction

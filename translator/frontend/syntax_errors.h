@@ -43,6 +43,8 @@ class SyntaxErrorReporter : public antlr4::DefaultErrorStrategy {
 
   // Panic-mode recovery: skips to the next declaration (see the file comment).
   void recover(antlr4::Parser* recognizer, std::exception_ptr e) override;
+  // Between declarations, junk is skipped the same way.
+  void sync(antlr4::Parser* recognizer) override;
 
  protected:
   void reportNoViableAlternative(antlr4::Parser* recognizer,

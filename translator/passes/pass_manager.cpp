@@ -1,5 +1,7 @@
 #include "passes/pass_manager.h"
 
+#include "passes/lower.h"
+
 #include <chrono>
 #include <cstdlib>
 
@@ -27,6 +29,12 @@ PassManager elaborationPasses() {
   pm.add({"resolve", resolveSymbols});
   pm.add({"types", inferTypes});
   pm.add({"usage", analyseUsage});
+  return pm;
+}
+
+PassManager loweringPasses() {
+  PassManager pm;
+  pm.add({"lower", lowerEffects});
   return pm;
 }
 

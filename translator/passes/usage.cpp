@@ -18,9 +18,10 @@ namespace {
 using namespace ast;
 using sema::Symbol;
 
-// Records reads and writes of symbols.  A symbol is "read" when its value is used; the
-// targets of `=`, `op=`, `<<<`, `++`/`--` and `delete` are writes only, as in SystemTap
-// (so `count[k]++` alone gets `count` auto-printed).
+// Records reads and writes of symbols.  A symbol is "read" when its value is used.  As
+// statements, `x = v`, `x op= v`, `x <<< v`, `x++` and `delete x` only write x, as in
+// SystemTap (so `count[k]++` alone gets `count` auto-printed); used as values, `x++` and
+// `x op= v` read x too (`P += k++` reads k).
 class AccessCollector : public Visitor {
  public:
   using Visitor::visit;
@@ -33,11 +34,25 @@ class AccessCollector : public Visitor {
     else visit(n.base);
     for (Expr* i : n.indices) visit(i);
   }
+  void visit(ExprStmt& n) override {
+    if (auto* i = as<IncDec>(n.expr)) {
+      writeTarget(i->operand);
+    } else if (auto* a = as<Assignment>(n.expr)) {
+      writeTarget(a->target);
+      visit(a->value);
+    } else {
+      visit(n.expr);
+    }
+  }
   void visit(Assignment& n) override {
     writeTarget(n.target);
+    if (n.op != AssignOp::Assign && n.op != AssignOp::Aggregate) visit(n.target);
     visit(n.value);
   }
-  void visit(IncDec& n) override { writeTarget(n.operand); }
+  void visit(IncDec& n) override {
+    writeTarget(n.operand);
+    visit(n.operand);
+  }
   void visit(DeleteStmt& n) override { writeTarget(n.target); }
   void visit(ForeachStmt& n) override {
     if (!as<Histogram>(n.array)) mark(n.array, true);
