@@ -158,6 +158,7 @@ class Builder {
   std::map<std::string, SourceLocation> globalNames_;
   // Histograms written as values; each must be claimed by a print call.
   std::set<Histogram*> bareHistograms_;
+  std::set<std::string> unknownAtNames_;  // already reported
   size_t guruUses_ = 0;
   SourceLocation firstGuruUse_;
   std::string firstGuruWhat_;
@@ -761,7 +762,9 @@ Expr* Builder::buildValue(StapParser::ValueContext* c) {
     return ctx_.make<EmbeddedExpr>(l, text.substr(2, text.size() - 4));
   }
   if (auto* v = dynamic_cast<StapParser::UnknownAtOperatorContext*>(c)) {
-    diags_.error(l, "unknown operator or macro '" + v->AT_WORD()->getText() + "'");
+    // Once per name: a script written for a tapset macro uses it in many places.
+    if (unknownAtNames_.insert(v->AT_WORD()->getText()).second)
+      diags_.error(l, "unknown operator or macro '" + v->AT_WORD()->getText() + "'");
     return placeholder(l);
   }
   return placeholder(l);

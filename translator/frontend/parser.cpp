@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include "BailErrorStrategy.h"
@@ -20,8 +21,26 @@ using grammar::StapParser;
 
 namespace {
 
+bool before(const SourceLocation& a, const SourceLocation& b) {
+  return std::make_pair(a.line, a.column) < std::make_pair(b.line, b.column);
+}
+
+// The lexical errors that lie in text the parser skipped as junk after a syntax error it
+// showed (so the file still gets at least that one error).
+std::vector<SourceLocation> lexicalErrorsInJunk(const PreprocessedTokens& pre,
+                                                const SyntaxErrorReporter& reporter) {
+  std::vector<SourceLocation> out;
+  for (const SourceLocation& e : pre.lexicalErrors)
+    for (const auto& range : reporter.skipped())
+      if (range.afterShownError && e.file == range.from.file && !before(e, range.from) &&
+          before(e, range.to))
+        out.push_back(e);
+  return out;
+}
+
+// `dropped`: diagnostics (at these locations) that are consequences of another one.
 ast::Script* parse(const SourceFile& file, const ParseOptions& options, SourceManager& sources,
-                   ast::AstContext& ctx, Diagnostics& diags) {
+                   ast::AstContext& ctx, Diagnostics& diags, std::vector<SourceLocation>& dropped) {
   PreprocessedTokens pre = preprocess(file, options.preprocessor, sources, diags);
   bool empty = pre.tokens.size() == 1;  // only EOF
   antlr4::ListTokenSource source(std::move(pre.tokens));
@@ -46,6 +65,7 @@ ast::Script* parse(const SourceFile& file, const ParseOptions& options, SourceMa
     reporter.attach(parser);
     tree = parser.script();
     parser.setErrorHandler(std::make_shared<antlr4::DefaultErrorStrategy>());
+    dropped = lexicalErrorsInJunk(pre, reporter);
   }
   if (reporter.reported() > 0 || !tree) return nullptr;
 
@@ -60,9 +80,16 @@ ast::Script* parse(const SourceFile& file, const ParseOptions& options, SourceMa
 // Copies `from` into `to` in source order (the file's own diagnostics first, by line and
 // column).  The preprocessor runs over the whole file before the parser starts, so without
 // this its errors would all come before the first syntax error, wherever they are.
-void appendInSourceOrder(const Diagnostics& from, const SourceFile& file, Diagnostics& to) {
+void appendInSourceOrder(const Diagnostics& from, const SourceFile& file,
+                         const std::vector<SourceLocation>& dropped, Diagnostics& to) {
   std::vector<const Diagnostic*> order;
-  for (const Diagnostic& d : from.all()) order.push_back(&d);
+  for (const Diagnostic& d : from.all()) {
+    bool drop = std::any_of(dropped.begin(), dropped.end(), [&](const SourceLocation& l) {
+      return d.severity == Severity::Error && l.file == d.location.file &&
+             l.line == d.location.line && l.column == d.location.column;
+    });
+    if (!drop) order.push_back(&d);
+  }
   auto key = [&](const Diagnostic* d) {
     return std::make_tuple(d->location.file != &file, d->location.line, d->location.column);
   };
@@ -80,8 +107,9 @@ void appendInSourceOrder(const Diagnostics& from, const SourceFile& file, Diagno
 ast::Script* parseFile(const SourceFile& file, const ParseOptions& options, SourceManager& sources,
                        ast::AstContext& ctx, Diagnostics& diags) {
   Diagnostics local;
-  ast::Script* script = parse(file, options, sources, ctx, local);
-  appendInSourceOrder(local, file, diags);
+  std::vector<SourceLocation> dropped;
+  ast::Script* script = parse(file, options, sources, ctx, local, dropped);
+  appendInSourceOrder(local, file, dropped, diags);
   return script;
 }
 

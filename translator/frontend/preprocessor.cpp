@@ -9,7 +9,7 @@
 #include <cstring>
 #include <filesystem>
 #include <functional>
-#include <set>
+#include <map>
 
 #include "ListTokenSource.h"
 #include "CommonTokenStream.h"
@@ -156,14 +156,21 @@ class Preprocessor {
   bool nextIsSuspect_ = false;
   bool lastWasStray_ = false;
   size_t errors_ = 0;
-  // Lines with a lexical error (a stray character, an unterminated string): syntax errors
-  // on them are consequences, so their tokens are marked suspect.
-  std::set<std::pair<const SourceFile*, uint32_t>> badLines_;
+  // Lines with a lexical error (a stray character, an unterminated string), with the
+  // error's column: syntax errors after it on that line are consequences, so those tokens
+  // are marked suspect.
+  std::map<std::pair<const SourceFile*, uint32_t>, uint32_t> badLines_;
   std::vector<Activation> stack_;
   std::map<std::string, MacroDefinition> macros_;
 
   enum class Branch { KeepThen, SkipThen, KeepElse, SkipElse };
-  std::vector<std::pair<RawToken, Branch>> conditionals_;
+  struct Conditional {
+    RawToken open;
+    Branch branch;
+    // Its '%?' was missing (reported): the rest of it ('%?', '%:', '%)') is not checked.
+    bool broken = false;
+  };
+  std::vector<Conditional> conditionals_;
 
   PreprocessedTokens out_;
 };
@@ -494,9 +501,11 @@ void Preprocessor::emit(const RawToken& t) {
   std::string text = t.text;
   switch (type) {
     case StapLexer::UNTERMINATED_STRING:
-      if (!badLines_.count({t.loc.file, t.loc.line}))
+      if (!badLines_.count({t.loc.file, t.loc.line})) {
         error(t.loc, "missing '\"' at the end of this string (a string cannot span lines)");
-      badLines_.insert({t.loc.file, t.loc.line});
+        out_.lexicalErrors.push_back(t.loc);
+      }
+      badLines_.emplace(std::make_pair(t.loc.file, t.loc.line), t.loc.column);
       type = StapLexer::STRING;
       text += '"';
       break;
@@ -508,9 +517,11 @@ void Preprocessor::emit(const RawToken& t) {
       break;
     case StapLexer::STRAY_CHARACTER:
       // A run of junk characters, or junk repeated on one line, is one mistake.
-      if (!lastWasStray_ && !badLines_.count({t.loc.file, t.loc.line}))
+      if (!lastWasStray_ && !badLines_.count({t.loc.file, t.loc.line})) {
         error(t.loc, "unexpected " + describeCharacter(text));
-      badLines_.insert({t.loc.file, t.loc.line});
+        out_.lexicalErrors.push_back(t.loc);
+      }
+      badLines_.emplace(std::make_pair(t.loc.file, t.loc.line), t.loc.column);
       lastWasStray_ = true;
       nextIsSuspect_ = true;
       return;
@@ -558,11 +569,13 @@ PreprocessedTokens Preprocessor::run() {
 
   for (;;) {
     bool skipping = !conditionals_.empty() &&
-                    (conditionals_.back().second == Branch::SkipThen ||
-                     conditionals_.back().second == Branch::SkipElse);
+                    (conditionals_.back().branch == Branch::SkipThen ||
+                     conditionals_.back().branch == Branch::SkipElse);
+    bool broken = !conditionals_.empty() && conditionals_.back().broken;
     std::optional<RawToken> t = skipping ? skipBranch() : nextExpanded(true);
     if (!t) break;
     if (is(*t, StapLexer::PP_THEN)) {
+      if (broken) continue;  // the late '%?' of a broken conditional
       error(t->loc, "'%?' without a '%( condition' before it");
       nextIsSuspect_ = true;
       continue;
@@ -573,10 +586,11 @@ PreprocessedTokens Preprocessor::run() {
         nextIsSuspect_ = true;
         continue;
       }
-      Branch& b = conditionals_.back().second;
+      Branch& b = conditionals_.back().branch;
       if (b == Branch::KeepElse || b == Branch::SkipElse) {
+        if (broken) continue;
         if (Diagnostic* d = error(t->loc, "second '%:' in one conditional"))
-          Diagnostics::note(*d, conditionals_.back().first.loc, "the conditional starts here");
+          Diagnostics::note(*d, conditionals_.back().open.loc, "the conditional starts here");
         continue;
       }
       b = b == Branch::KeepThen ? Branch::SkipElse : Branch::KeepElse;
@@ -597,12 +611,13 @@ PreprocessedTokens Preprocessor::run() {
     }
     emit(*t);
   }
-  for (auto& [open, branch] : conditionals_)
-    error(open.loc, "missing '%)' to close this conditional");
+  for (const Conditional& c : conditionals_)
+    if (!c.broken) error(c.open.loc, "missing '%)' to close this conditional");
   if (!badLines_.empty())
     for (auto& token : out_.tokens) {
       auto* st = static_cast<StapToken*>(token.get());
-      if (badLines_.count({st->location().file, st->location().line})) st->setSuspect();
+      auto bad = badLines_.find({st->location().file, st->location().line});
+      if (bad != badLines_.end() && st->location().column >= bad->second) st->setSuspect();
     }
 
   // The parser's end of file sits just after the last token (or at the end of the file).
@@ -635,7 +650,7 @@ void Preprocessor::openConditional(const RawToken& open) {
                         std::to_string(open.loc.line) + ":" + std::to_string(open.loc.column));
       // Recover: treat the rest as the then-branch of a false condition.
       if (is(*t, StapLexer::PP_CLOSE)) return;
-      conditionals_.push_back({open, Branch::SkipThen});
+      conditionals_.push_back({open, Branch::SkipThen, /*broken=*/true});
       if (is(*t, StapLexer::PP_OPEN)) pending_.push_back(*t);  // skipped with its own '%)'
       return;
     }

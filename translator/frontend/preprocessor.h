@@ -81,6 +81,9 @@ struct PreprocessorOptions {
 struct PreprocessedTokens {
   std::vector<std::unique_ptr<antlr4::Token>> tokens;  // ends with an EOF token
   bool hadTokensBeforePreprocessing = false;
+  // Where stray characters and unterminated strings were reported.  In text the parser
+  // then skips as junk (a comment that lost its '/*'), they are part of that one error.
+  std::vector<SourceLocation> lexicalErrors;
 };
 
 // Preprocesses a whole file.  Errors are recorded in `diags`; the result is still a

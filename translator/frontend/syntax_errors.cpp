@@ -651,6 +651,7 @@ void SyntaxErrorReporter::report(antlr4::Parser* recognizer, antlr4::Token* offe
                                  antlr4::Token* previous, std::string message,
                                  bool pointAfterPrevious) {
   ++reported_;
+  lastErrorShown_ = false;
   // One error per declaration: find the top-level declaration being parsed.  A
   // preprocessor condition is one "declaration".
   antlr4::ParserRuleContext* top = nullptr;
@@ -693,6 +694,7 @@ void SyntaxErrorReporter::report(antlr4::Parser* recognizer, antlr4::Token* offe
   }
   if (shown_ == kMaxErrorsPerFile) message += " (further syntax errors in this file are not shown)";
   diags_.error(loc, message);
+  lastErrorShown_ = true;
 }
 
 void SyntaxErrorReporter::recover(antlr4::Parser* recognizer, std::exception_ptr) {
@@ -702,11 +704,19 @@ void SyntaxErrorReporter::recover(antlr4::Parser* recognizer, std::exception_ptr
     recognizer->consume();
   lastErrorIndex = static_cast<int>(recognizer->getInputStream()->index());
   lastErrorStates.add(recognizer->getState());
-  for (;;) {
-    antlr4::Token* t = recognizer->getCurrentToken();
-    if (t->getType() == antlr4::Token::EOF || startsDeclaration(recognizer, t)) break;
+  skipToDeclaration(recognizer);
+}
+
+void SyntaxErrorReporter::skipToDeclaration(antlr4::Parser* recognizer) {
+  antlr4::Token* t = recognizer->getCurrentToken();
+  SourceLocation from = tokenLocation(t, file_);
+  bool skippedAny = false;
+  while (t->getType() != antlr4::Token::EOF && !startsDeclaration(recognizer, t)) {
     recognizer->consume();
+    t = recognizer->getCurrentToken();
+    skippedAny = true;
   }
+  if (skippedAny) skipped_.push_back({from, tokenLocation(t, file_), lastErrorShown_});
 }
 
 void SyntaxErrorReporter::sync(antlr4::Parser* recognizer) {
@@ -719,10 +729,7 @@ void SyntaxErrorReporter::sync(antlr4::Parser* recognizer) {
     if (t->getType() != antlr4::Token::EOF && !in(t->getType(), declarationStarts())) {
       beginErrorCondition(recognizer);
       reportSyntaxError(recognizer, t, getExpectedTokens(recognizer), Style::Unexpected);
-      while (t->getType() != antlr4::Token::EOF && !startsDeclaration(recognizer, t)) {
-        recognizer->consume();
-        t = recognizer->getCurrentToken();
-      }
+      skipToDeclaration(recognizer);
       return;
     }
   }

@@ -41,6 +41,15 @@ class SyntaxErrorReporter : public antlr4::DefaultErrorStrategy {
   // Syntax errors found, including the ones not shown.
   size_t reported() const { return reported_; }
 
+  // Text skipped by panic-mode recovery: from the first skipped token up to (not
+  // including) the token where parsing resumed.
+  struct SkippedRange {
+    SourceLocation from;
+    SourceLocation to;
+    bool afterShownError;  // the error that led to the skip was shown, not suppressed
+  };
+  const std::vector<SkippedRange>& skipped() const { return skipped_; }
+
   // Panic-mode recovery: skips to the next declaration (see the file comment).
   void recover(antlr4::Parser* recognizer, std::exception_ptr e) override;
   // Between declarations, junk is skipped the same way.
@@ -75,16 +84,20 @@ class SyntaxErrorReporter : public antlr4::DefaultErrorStrategy {
   std::string unexpected(antlr4::Token* token) const;
   void report(antlr4::Parser* recognizer, antlr4::Token* offending, antlr4::Token* previous,
               std::string message, bool pointAfterPrevious);
+  // Consumes tokens up to the next declaration that starts a line (or the end).
+  void skipToDeclaration(antlr4::Parser* recognizer);
 
   Diagnostics& diags_;
   const SourceFile* file_;
   std::string endName_ = "end of file";
   size_t reported_ = 0;
   size_t shown_ = 0;
+  bool lastErrorShown_ = false;
   // The declaration (its first token's index) whose first error has been handled.
   bool haveErrorDeclaration_ = false;
   long errorDeclaration_ = 0;
   std::vector<std::unique_ptr<antlr4::Token>> conjured_;
+  std::vector<SkippedRange> skipped_;
 };
 
 }  // namespace stp2bpf::frontend
