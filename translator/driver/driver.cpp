@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "ast/printer.h"
+#include "backends/bpftrace/bpftrace_backend.h"
 #include "frontend/parser.h"
 #include "passes/lower.h"
 #include "passes/pass_manager.h"
@@ -143,8 +144,35 @@ int Driver::run(std::ostream& out, std::ostream& err) {
     return writeOutput(text.str(), out, err) ? 0 : 1;
   }
 
-  err << "stp2bpf: error: pass " << options_.lastPass
-      << " is not implemented yet; use -p1, -p2 or --target=lowered\n";
+  std::string target = options_.target;
+  if (target.empty()) {
+    const std::string& o = options_.outputFile;
+    auto endsWith = [&](const char* s) {
+      std::string suffix = s;
+      return o.size() >= suffix.size() && o.compare(o.size() - suffix.size(), suffix.size(), suffix) == 0;
+    };
+    target = endsWith(".c") ? "c" : "bpftrace";
+  }
+  if (target == "bpftrace") {
+    backends::bpftrace::Options bt;
+    bt.scriptName = options_.scriptText ? std::string("<input>") : options_.scriptFile;
+    size_t slash = bt.scriptName.rfind('/');
+    if (slash != std::string::npos) bt.scriptName = bt.scriptName.substr(slash + 1);
+    auto fm = ctx.limits.extra.find("BPFTRACE_FOREACH_MAX");
+    if (fm != ctx.limits.extra.end()) bt.foreachMax = std::max(1LL, std::atoll(fm->second.c_str()));
+    shown = diags_.all().size();
+    std::string text = backends::bpftrace::emit(ctx, bt);
+    for (size_t i = shown; i < diags_.all().size(); ++i) Diagnostics::printOne(err, diags_.all()[i], options_.colour);
+    if (text.empty() || diags_.hasErrors()) {
+      if (options_.verbose) err << "Pass 3: translation failed.\n";
+      return 1;
+    }
+    if (options_.verbose) err << "Pass 3: translated to bpftrace.\n";
+    if (options_.lastPass == 3) return writeOutput(text, out, err) ? 0 : 1;
+    err << "stp2bpf: error: pass " << options_.lastPass << " is not implemented yet\n";
+    return 1;
+  }
+  err << "stp2bpf: error: the C target is not implemented yet\n";
   return 1;
 }
 
