@@ -12,6 +12,7 @@
 
 #include "ast/printer.h"
 #include "backends/bpftrace/bpftrace_backend.h"
+#include "runtime/bpftrace_runner.h"
 #include "frontend/parser.h"
 #include "passes/lower.h"
 #include "passes/pass_manager.h"
@@ -152,6 +153,8 @@ int Driver::run(std::ostream& out, std::ostream& err) {
       return o.size() >= suffix.size() && o.compare(o.size() - suffix.size(), suffix.size(), suffix) == 0;
     };
     target = endsWith(".c") ? "c" : "bpftrace";
+    // `run` without a target: the bpftrace backend until the native runtime exists.
+    if (options_.lastPass >= 4 && options_.backend != "native") target = "bpftrace";
   }
   if (target == "bpftrace") {
     backends::bpftrace::Options bt;
@@ -169,8 +172,22 @@ int Driver::run(std::ostream& out, std::ostream& err) {
     }
     if (options_.verbose) err << "Pass 3: translated to bpftrace.\n";
     if (options_.lastPass == 3) return writeOutput(text, out, err) ? 0 : 1;
-    err << "stp2bpf: error: pass " << options_.lastPass << " is not implemented yet\n";
-    return 1;
+    if (options_.lastPass == 4) {
+      err << "stp2bpf: error: -p4 (compile and load) needs the native runtime; the bpftrace "
+             "backend loads only when it runs (-p5)\n";
+      return 1;
+    }
+    // Pass 5: run under bpftrace, with the end marker so its exit dump can be removed.
+    bt.endMarker = true;
+    text = backends::bpftrace::emit(ctx, bt);
+    runtime::BpftraceRun run;
+    run.scriptText = text;
+    run.stpName = options_.scriptText ? std::string("<input>") : options_.scriptFile;
+    if (options_.targetPid) run.args.push_back(std::to_string(options_.targetPid));
+    run.command = options_.command;
+    run.stringLength = static_cast<int>(std::min<int64_t>(ctx.limits.maxStringLen, 200));
+    if (options_.verbose) err << "Pass 5: starting run under bpftrace.\n";
+    return runtime::runBpftrace(run, err);
   }
   err << "stp2bpf: error: the C target is not implemented yet\n";
   return 1;

@@ -21,7 +21,7 @@ std::string substrOf(const std::string& s, int64_t start, int64_t length) {
 
 class Analysis {
  public:
-  Analysis(PassContext& ctx, size_t maxValues) : ctx_(ctx), prog_(ctx.program), max_(maxValues) {}
+  Analysis(PassContext& ctx, size_t maxValues) : prog_(ctx.program), max_(maxValues) {}
 
   InternedStrings run() {
     // Every string variable starts as "" (locals at each probe hit, globals and array
@@ -249,7 +249,6 @@ class Analysis {
     }
   }
 
-  PassContext& ctx_;
   sema::Program& prog_;
   size_t max_;
   std::map<const Symbol*, ValueSet> sets_;

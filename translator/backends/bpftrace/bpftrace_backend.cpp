@@ -269,6 +269,7 @@ class Emitter {
     for (DerivedProbe* p : ends) part(*p);
     for (const Symbol* g : prog_.autoPrint) autoPrint(g);
     clearMaps();
+    if (opt_.endMarker) line("printf(\"__stp2bpf_end_of_output__\\n\");  // for stp2bpf run");
     close();
   }
 
@@ -647,6 +648,8 @@ class Emitter {
   // ---------------------------------------------------------------- loops
 
   void loop(LoopStmt* l) {
+    line("// " + locationComment(l->loc) + ": " + l->origin + " loop, at most " + std::to_string(l->bound) +
+         (l->boundIsExact ? " passes (proved)" : " passes (MAXACTION, checked at run time)"));
     std::string n = fresh("iter");
     line(n + " = 0;");
     // The counter bounds the loop for the verifier; past the bound the loop wanted to go
@@ -683,6 +686,8 @@ class Emitter {
     std::string name = "@" + mangle(arr->name);
     std::string slot = fresh("slot"), visited = fresh("visited"), limit;
     bool sorted = f->sortDirection != 0;
+    line("// " + locationComment(f->loc) + ": foreach loop over " + arr->name + ", at most " +
+         std::to_string(opt_.foreachMax) + " entries" + (sorted ? ", sorted by selection" : ""));
     if (f->limit) {
       limit = fresh("limit");
       line(limit + " = " + expr(f->limit) + ";");
@@ -1272,7 +1277,7 @@ class Emitter {
     for (const std::string& t : tableNames()) names.push_back(t);
     for (const std::string& n : seenMaps_) names.push_back(n);
     for (const std::string& n : names) {
-      bool scalar = n == "@__exit" || n == "@__error" || n.size() > 3 && n.compare(n.size() - 3, 3, "__n") == 0;
+      bool scalar = n == "@__exit" || n == "@__error" || (n.size() > 3 && n.compare(n.size() - 3, 3, "__n") == 0);
       line((scalar ? "delete(" : "clear(") + n + ");");
     }
   }
@@ -1286,6 +1291,48 @@ class Emitter {
     }
     if (needLengths_) out.insert("@__strlen");
     return {out.begin(), out.end()};
+  }
+
+  // bpftrace fixes a map's value type at its first assignment in the script, and a map
+  // first written with `+=` or `++` becomes unsigned, which breaks signed comparisons.
+  // So every integer map is first given a signed zero (under a dummy key, then deleted).
+  std::string typePreamble() {
+    std::ostringstream out;
+    auto dummyKey = [](const std::vector<Type>& keys) {
+      std::string k;
+      for (size_t i = 0; i < keys.size(); ++i) k += (i ? ", " : "") + std::string(keys[i] == Type::String ? "\"\"" : "0");
+      return k;
+    };
+    auto typed = [&](const std::string& map, const std::vector<Type>& keys, const std::string& zero) {
+      if (keys.empty()) {
+        out << "  " << map << " = " << zero << ";\n";
+      } else {
+        std::string k = dummyKey(keys);
+        out << "  " << map << "[" << k << "] = " << zero << "; delete(" << map << "[" << k << "]);\n";
+      }
+    };
+    bool any = false;
+    for (const Symbol* g : prog_.globals) {
+      if (!g->read && !g->written) continue;
+      std::string name = "@" + mangle(g->name);
+      if (!any) out << "  // Map types: signed integers (see typePreamble)\n";
+      any = true;
+      if (g->type == Type::Stats) {
+        for (const char* s : {"__count", "__sum", "__min", "__max"}) typed(name + s, g->keyTypes, "0");
+      } else if (g->type == Type::Long || (g->type == Type::String && strings_.isInterned(g))) {
+        if (!g->init) typed(name, g->keyTypes, "0");
+      }
+      if (survey_.keyLogged.count(g)) {
+        typed(name + "__n", {}, "0");
+        typed(name + "__slot", g->keyTypes, "0");
+        std::string keyZero = g->keyTypes.size() > 1 ? "(" + dummyKey(g->keyTypes) + ")" : dummyKey(g->keyTypes);
+        typed(name + "__key", {Type::Long}, keyZero);
+      }
+    }
+    for (const std::string& seen : seenMaps_) typed(seen, {Type::Long}, "0");
+    if (survey_.exitCalled) typed("@__exit", {}, "0");
+    typed("@__error", {}, "0");
+    return out.str();
   }
 
   void unsupported(const Node* n, const std::string& what) {
@@ -1311,6 +1358,7 @@ class Emitter {
           tables << "  @__strlen[" << i << "] = " << strings_.values[i].size() << ";\n";
     }
     for (const std::string& l : tableLines_) tables << "  " << l << "\n";
+    tables << typePreamble();
     std::string marker = "  // @@TABLES@@\n";
     size_t at = text.find(marker);
     if (at != std::string::npos) text.replace(at, marker.size(), tables.str());

@@ -25,7 +25,8 @@ namespace stp2bpf::backends::bpftrace {
 
 struct Options {
   std::string scriptName;  // for the header comment
-  int64_t foreachMax = 128;  // entries a foreach can visit (bpftrace's verifier walks every one)
+  int64_t foreachMax = 16;   // entries a foreach can visit (bpftrace's verifier walks every one)
+  bool endMarker = false;    // print runtime::kEndMarker last in END (for `stp2bpf run`)
 };
 
 // Returns the script, or an empty string when diagnostics were recorded.
