@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -11,6 +12,7 @@
 #include <sstream>
 
 #include "ast/printer.h"
+#include "backends/bpfc/bpfc_backend.h"
 #include "backends/bpftrace/bpftrace_backend.h"
 #include "runtime/bpftrace_runner.h"
 #include "frontend/parser.h"
@@ -189,7 +191,47 @@ int Driver::run(std::ostream& out, std::ostream& err) {
     if (options_.verbose) err << "Pass 5: starting run under bpftrace.\n";
     return runtime::runBpftrace(run, err);
   }
-  err << "stp2bpf: error: the C target is not implemented yet\n";
+  // The C target: BASE.bpf.c, BASE.h, BASE.json and the runtime header beside them.
+  backends::bpfc::Options copt;
+  copt.scriptName = options_.scriptText ? std::string("<input>") : options_.scriptFile;
+  size_t cslash = copt.scriptName.rfind('/');
+  if (cslash != std::string::npos) copt.scriptName = copt.scriptName.substr(cslash + 1);
+  std::string outPath = options_.outputFile;
+  if (!outPath.empty() && outPath != "-") {
+    std::string base = outPath;
+    for (const char* suffix : {".bpf.c", ".c"})
+      if (base.size() > std::strlen(suffix) && base.compare(base.size() - std::strlen(suffix), std::strlen(suffix), suffix) == 0) {
+        base.erase(base.size() - std::strlen(suffix));
+        break;
+      }
+    size_t s = base.rfind('/');
+    copt.baseName = s == std::string::npos ? base : base.substr(s + 1);
+  }
+  shown = diags_.all().size();
+  backends::bpfc::Output c = backends::bpfc::emit(ctx, copt);
+  for (size_t i = shown; i < diags_.all().size(); ++i) Diagnostics::printOne(err, diags_.all()[i], options_.colour);
+  if (c.bpfC.empty() || diags_.hasErrors()) {
+    if (options_.verbose) err << "Pass 3: translation failed.\n";
+    return 1;
+  }
+  if (options_.lastPass == 3) {
+    if (outPath.empty() || outPath == "-") {
+      out << c.bpfC;
+      return 0;
+    }
+    std::string dir = outPath.rfind('/') == std::string::npos ? "" : outPath.substr(0, outPath.rfind('/') + 1);
+    std::string saved = options_.outputFile;
+    bool ok2 = true;
+    for (auto [name, text] : std::vector<std::pair<std::string, std::string>>{
+             {dir + copt.baseName + ".bpf.c", c.bpfC}, {dir + copt.baseName + ".h", c.header},
+             {dir + copt.baseName + ".json", c.manifest}, {dir + "stp2bpf.bpf.h", backends::bpfc::runtimeHeader()}}) {
+      options_.outputFile = name;
+      ok2 = writeOutput(text, out, err) && ok2;
+    }
+    options_.outputFile = saved;
+    return ok2 ? 0 : 1;
+  }
+  err << "stp2bpf: error: the native runtime is not implemented yet\n";
   return 1;
 }
 

@@ -1,5 +1,6 @@
 #include "tapset/kernel_info.h"
 
+#include <bpf/btf.h>
 #include <fnmatch.h>
 #include <sys/mount.h>
 #include <unistd.h>
@@ -108,6 +109,35 @@ const TracepointFormat* KernelInfo::tracepointFormat(const std::string& system, 
     it = formats_.emplace(key, std::move(f)).first;
   }
   return it->second ? &*it->second : nullptr;
+}
+
+struct KernelInfo::BtfHandle {
+  struct btf* btf = nullptr;
+  ~BtfHandle() {
+    if (btf) btf__free(btf);
+  }
+};
+
+std::vector<std::string> KernelInfo::functionParams(const std::string& function, bool* exists) {
+  if (exists) *exists = false;
+  if (!btf_) {
+    btf_ = std::make_shared<BtfHandle>();
+    btf_->btf = btf__load_vmlinux_btf();  // NULL (errno set) on failure in libbpf 1.x
+    if (!btf_->btf || (reinterpret_cast<long>(btf_->btf) < 0 && reinterpret_cast<long>(btf_->btf) > -4096))
+      btf_->btf = nullptr;
+  }
+  std::vector<std::string> names;
+  if (!btf_->btf) return names;
+  int id = btf__find_by_name_kind(btf_->btf, function.c_str(), BTF_KIND_FUNC);
+  if (id <= 0) return names;
+  if (exists) *exists = true;
+  const struct btf_type* fn = btf__type_by_id(btf_->btf, id);
+  const struct btf_type* proto = btf__type_by_id(btf_->btf, fn->type);
+  if (!proto || !btf_is_func_proto(proto)) return names;
+  const struct btf_param* params = btf_params(proto);
+  for (unsigned i = 0; i < btf_vlen(proto); ++i)
+    names.push_back(btf__name_by_offset(btf_->btf, params[i].name_off));
+  return names;
 }
 
 std::optional<TracepointFormat> parseTracepointFormat(const std::string& system,

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -48,6 +49,10 @@ class KernelInfo {
   // The format of one tracepoint, or null if it does not exist or cannot be read.
   const TracepointFormat* tracepointFormat(const std::string& system, const std::string& event);
 
+  // Parameter names of a kernel function, from BTF (/sys/kernel/btf/vmlinux); empty if the
+  // function is unknown.  Also tells whether the function exists.
+  std::vector<std::string> functionParams(const std::string& function, bool* exists = nullptr);
+
   // For tests: a fixed event list and formats instead of tracefs.
   void setTracepoints(std::vector<TracepointFormat> formats);
 
@@ -62,6 +67,8 @@ class KernelInfo {
   bool fixed_ = false;
   std::vector<std::pair<std::string, std::string>> events_;
   std::map<std::string, std::optional<TracepointFormat>> formats_;
+  struct BtfHandle;
+  std::shared_ptr<BtfHandle> btf_;
 };
 
 // Parses a tracefs `format` file.

@@ -1,0 +1,103 @@
+#include "runtime/native/compile.h"
+
+#include <clang/Basic/Diagnostic.h>
+#include <clang/Basic/DiagnosticOptions.h>
+#include <clang/CodeGen/CodeGenAction.h>
+#include <clang/Frontend/CompilerInstance.h>
+#include <clang/Frontend/CompilerInvocation.h>
+#include <clang/Frontend/TextDiagnosticPrinter.h>
+#include <clang/Lex/PreprocessorOptions.h>
+#include <llvm/ADT/SmallVector.h>
+#include <llvm/Support/MemoryBuffer.h>
+#include <llvm/Support/TargetSelect.h>
+#include <llvm/Support/raw_ostream.h>
+
+#include <mutex>
+
+extern "C" {
+void LLVMInitializeBPFTargetInfo();
+void LLVMInitializeBPFTarget();
+void LLVMInitializeBPFTargetMC();
+void LLVMInitializeBPFAsmPrinter();
+}
+
+namespace stp2bpf::runtime {
+
+namespace {
+
+// A pwrite stream into memory (EmitObjAction wants a seekable stream).
+class MemoryStream : public llvm::raw_pwrite_stream {
+ public:
+  explicit MemoryStream(std::vector<char>& out) : out_(out) { SetUnbuffered(); }
+  void pwrite_impl(const char* ptr, size_t size, uint64_t offset) override {
+    if (offset + size > out_.size()) out_.resize(offset + size);
+    std::copy(ptr, ptr + size, out_.begin() + static_cast<long>(offset));
+  }
+
+ private:
+  void write_impl(const char* ptr, size_t size) override { out_.insert(out_.end(), ptr, ptr + size); }
+  uint64_t current_pos() const override { return out_.size(); }
+  std::vector<char>& out_;
+};
+
+}  // namespace
+
+CompileResult compileBpf(const CompileInput& input) {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    LLVMInitializeBPFTargetInfo();
+    LLVMInitializeBPFTarget();
+    LLVMInitializeBPFTargetMC();
+    LLVMInitializeBPFAsmPrinter();
+  });
+
+  CompileResult result;
+  std::string diagText;
+  llvm::raw_string_ostream diagStream(diagText);
+  auto diagOpts = llvm::makeIntrusiveRefCnt<clang::DiagnosticOptions>();
+  auto* printer = new clang::TextDiagnosticPrinter(diagStream, diagOpts.get());
+  auto diagIds = llvm::makeIntrusiveRefCnt<clang::DiagnosticIDs>();
+  clang::DiagnosticsEngine diags(diagIds, diagOpts, printer, /*ShouldOwnClient=*/false);
+
+  // cc1 arguments (the driver's are not accepted here): a BPF object with BTF, as
+  // `clang -target bpf -O2 -g -c` would produce.
+  std::vector<std::string> args = {"-triple", "bpf", "-O2", "-emit-obj",
+                                   "-debug-info-kind=constructor", "-dwarf-version=5",
+                                   "-nostdsysteminc", "-nobuiltininc", "-I", "/stp2bpf",
+                                   "-Wno-unused-value", "-Wno-pointer-sign", "-Wno-unused-function",
+                                   "-Wno-compare-distinct-pointer-types", "-ferror-limit", "20",
+                                   "-o", "-", input.fileName};
+  for (const std::string& d : input.defines) {
+    args.insert(args.begin(), "-D" + d);
+  }
+  std::vector<const char*> argv;
+  for (const std::string& a : args) argv.push_back(a.c_str());
+
+  auto invocation = std::make_shared<clang::CompilerInvocation>();
+  if (!clang::CompilerInvocation::CreateFromArgs(*invocation, argv, diags)) {
+    diagStream.flush();
+    result.diagnostics = diagText;
+    return result;
+  }
+  auto& pp = invocation->getPreprocessorOpts();
+  pp.addRemappedFile(input.fileName, llvm::MemoryBuffer::getMemBufferCopy(input.source, input.fileName).release());
+  for (const auto& [name, text] : input.headers) {
+    std::string path = "/stp2bpf/" + name;
+    pp.addRemappedFile(path, llvm::MemoryBuffer::getMemBufferCopy(text, path).release());
+  }
+  pp.RetainRemappedFileBuffers = false;
+
+  clang::CompilerInstance ci;
+  ci.setInvocation(invocation);
+  ci.createDiagnostics(printer, /*ShouldOwnClient=*/false);
+  ci.setOutputStream(std::make_unique<MemoryStream>(result.object));
+  clang::EmitObjAction action;
+  bool ok = ci.ExecuteAction(action);
+  diagStream.flush();
+  result.diagnostics = diagText;
+  result.ok = ok && !ci.getDiagnostics().hasErrorOccurred() && !result.object.empty();
+  delete printer;
+  return result;
+}
+
+}  // namespace stp2bpf::runtime
