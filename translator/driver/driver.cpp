@@ -15,6 +15,7 @@
 #include "backends/bpfc/bpfc_backend.h"
 #include "backends/bpftrace/bpftrace_backend.h"
 #include "runtime/bpftrace_runner.h"
+#include "runtime/native/session.h"
 #include "frontend/parser.h"
 #include "passes/lower.h"
 #include "passes/pass_manager.h"
@@ -155,8 +156,8 @@ int Driver::run(std::ostream& out, std::ostream& err) {
       return o.size() >= suffix.size() && o.compare(o.size() - suffix.size(), suffix.size(), suffix) == 0;
     };
     target = endsWith(".c") ? "c" : "bpftrace";
-    // `run` without a target: the bpftrace backend until the native runtime exists.
-    if (options_.lastPass >= 4 && options_.backend != "native") target = "bpftrace";
+    // Running (-p4, -p5): the native runtime, unless --backend=bpftrace.
+    if (options_.lastPass >= 4) target = options_.backend == "bpftrace" ? "bpftrace" : "c";
   }
   if (target == "bpftrace") {
     backends::bpftrace::Options bt;
@@ -231,8 +232,21 @@ int Driver::run(std::ostream& out, std::ostream& err) {
     options_.outputFile = saved;
     return ok2 ? 0 : 1;
   }
-  err << "stp2bpf: error: the native runtime is not implemented yet\n";
-  return 1;
+  // Passes 4 and 5: the native runtime.
+  runtime::NativeProgram np;
+  np.scriptName = copt.scriptName;
+  np.bpfC = c.bpfC;
+  np.header = c.header;
+  np.headerName = copt.baseName + ".h";
+  np.runtimeHeader = backends::bpfc::runtimeHeader();
+  np.manifest = c.manifest;
+  runtime::NativeOptions no;
+  no.lastPass = options_.lastPass;
+  no.targetPid = options_.targetPid;
+  no.command = options_.command;
+  no.outputFile = options_.outputFile;
+  no.verbose = options_.verbose;
+  return runtime::runNative(np, no, err);
 }
 
 }  // namespace stp2bpf::driver

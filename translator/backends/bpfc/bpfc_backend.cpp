@@ -649,27 +649,40 @@ class Emitter {
     foreachScratch(index, a, arr, cap, f);
     line("// " + fileLine(f->loc) + ": foreach over " + arr->name + (f->sortDirection ? ", sorted" : ""));
     open("");
-    line("struct fe" + std::to_string(index) + "_ctx C" + std::to_string(index) + " = {};");
-    line("bpf_for_each_map_elem(&" + a.map + ", fe" + std::to_string(index) + "_collect, &C" +
-         std::to_string(index) + ", 0);");
-    std::string limit = f->limit ? longExpr(f->limit) : std::to_string(cap);
+    // Loop-carried values (the count, how many were visited) live in the frame, so the
+    // verifier sees unknown values and the loop verifies in one pass.
+    std::string N = std::to_string(index);
+    frame_.add("__fe" + N + "_n", "s64", 8);
+    frame_.add("__fe" + N + "_visited", "s64", 8);
+    if (f->sortDirection) {
+      frame_.add("__fe" + N + "_best", "s64", 8);
+      frame_.add("__fe" + N + "_bestkey", "s64", 8);
+      frame_.add("__fe" + N + "_found", "s64", 8);
+    }
+    line("struct fe" + N + "_ctx C" + N + " = {};");
+    line("bpf_for_each_map_elem(&" + a.map + ", fe" + N + "_collect, &C" + N + ", 0);");
+    line("F->__fe" + N + "_n = C" + N + ".n;");
+    line("F->__fe" + N + "_visited = 0;");
+    if (f->limit) {
+      frame_.add("__fe" + N + "_limit", "s64", 8);
+      line("F->__fe" + N + "_limit = " + longExpr(f->limit) + ";");
+    }
+    std::string limit = f->limit ? "F->__fe" + N + "_limit" : std::to_string(cap);
     std::string it = "it" + std::to_string(++counter_);
     line("struct bpf_iter_num " + it + ";");
     line("bpf_iter_num_new(&" + it + ", 0, " + std::to_string(cap) + ");");
-    line("s64 visited" + std::to_string(index) + " = 0;");
     open("for (;;)");
     line("int *pos = bpf_iter_num_next(&" + it + ");");
     line("if (!pos) break;");
-    line("if (visited" + std::to_string(index) + " >= C" + std::to_string(index) + ".n || visited" +
-         std::to_string(index) + " >= " + limit + ") break;");
+    line("if (F->__fe" + N + "_visited >= F->__fe" + N + "_n || F->__fe" + N + "_visited >= " + limit + ") break;");
     line("u32 slot = (u32)*pos;");
     if (f->sortDirection) {
-      line("slot = fe" + std::to_string(index) + "_select(C" + std::to_string(index) + ".n);");
+      line("slot = fe" + N + "_select(F->__fe" + N + "_n, &F->__fe" + N + "_best, &F->__fe" + N +
+           "_bestkey, &F->__fe" + N + "_found);");
     }
-    line("struct fe" + std::to_string(index) + "_entry *E = bpf_map_lookup_elem(&fe" + std::to_string(index) +
-         "_list, &slot);");
+    line("struct fe" + N + "_entry *E = bpf_map_lookup_elem(&fe" + N + "_list, &slot);");
     line("if (!E) break;");
-    line("visited" + std::to_string(index) + "++;");
+    line("F->__fe" + N + "_visited++;");
     for (size_t i = 0; i < f->keys.size(); ++i) {
       const Symbol* k = prog_.symbolOf(f->keys[i]);
       if (!k) continue;
@@ -690,7 +703,6 @@ class Emitter {
     line("bpf_iter_num_destroy(&" + it + ");");
     close();
     afterLoop();
-    foreachInfo_[f] = index;
   }
 
   void foreachScratch(int index, const ArrayInfo& a, const Symbol* arr, int64_t cap, ForeachStmt* f) {
@@ -734,17 +746,18 @@ class Emitter {
     t << "  e->sortkey = " << sortKey << ";\n  e->used = 0;\n  c->n++;\n  return 0;\n}\n";
     if (f->sortDirection) {
       // Selection: the unused entry with the smallest sort key (ties: the earliest).
-      t << "STP_INLINE u32 fe" << n << "_select(s64 count) {\n"
-        << "  struct bpf_iter_num it;\n  int *i;\n  u32 best = 0;\n  s64 bestKey = 0;\n  int found = 0;\n"
+      t << "STP_INLINE u32 fe" << n << "_select(s64 count, s64 *best, s64 *bestKey, s64 *found) {\n"
+        << "  struct bpf_iter_num it;\n  int *i;\n  *best = 0;\n  *bestKey = 0;\n  *found = 0;\n"
         << "  bpf_iter_num_new(&it, 0, " << cap << ");\n"
         << "  while ((i = bpf_iter_num_next(&it))) {\n"
         << "    u32 slot = (u32)*i;\n    if (slot >= count) break;\n"
         << "    struct fe" << n << "_entry *e = bpf_map_lookup_elem(&fe" << n << "_list, &slot);\n"
         << "    if (!e || e->used) continue;\n"
-        << "    if (!found || e->sortkey < bestKey) { best = slot; bestKey = e->sortkey; found = 1; }\n"
+        << "    if (!*found || e->sortkey < *bestKey) { *best = slot; *bestKey = e->sortkey; *found = 1; }\n"
         << "  }\n  bpf_iter_num_destroy(&it);\n"
-        << "  struct fe" << n << "_entry *b = bpf_map_lookup_elem(&fe" << n << "_list, &best);\n"
-        << "  if (b) b->used = 1;\n  return best;\n}\n";
+        << "  u32 b0 = (u32)*best;\n"
+        << "  struct fe" << n << "_entry *b = bpf_map_lookup_elem(&fe" << n << "_list, &b0);\n"
+        << "  if (b) b->used = 1;\n  return b0;\n}\n";
     }
     pendingForeachScratch_.push_back(t.str());
   }
@@ -1567,7 +1580,6 @@ class Emitter {
   json programs_ = json::array(), prints_ = json::array(), errors_ = json::array();
   std::vector<std::string> tableLines_;
   std::vector<std::string> pendingForeachScratch_;
-  std::map<const ForeachStmt*, int> foreachInfo_;
   const DerivedProbe* probe_ = nullptr;
   std::string frameName_;
   Layout frame_;

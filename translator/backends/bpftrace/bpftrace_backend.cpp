@@ -1197,7 +1197,7 @@ class Emitter {
         line("printf(" + btString(g->name + "=\"%s\"\n") + ", " +
              (strings_.isInterned(g) ? "@__str[" + name + "]" : name) + ");");
       } else {
-        line("printf(" + btString(g->name + "=0x%lx\n") + ", " + name + ");");
+        line("printf(" + btString(g->name + "=%ld\n") + ", " + name + ");");
       }
       return;
     }
@@ -1241,7 +1241,7 @@ class Emitter {
       bool interned = g->type == Type::String && strings_.isInterned(g);
       if (interned) strings_.symbols.insert(v);
       line(localRef(v) + " = " + (g->type == Type::String && !interned ? "\"\"" : "0") + ";");
-      format += g->type == Type::String ? "=\"%s\"\n" : "=0x%lx\n";
+      format += g->type == Type::String ? "=\"%s\"\n" : "=%ld\n";
       call = "printf(" + btString(format) + ", " + joinList(keyVars) + ", " +
              (interned ? "@__str[" + localRef(v) + "]" : localRef(v)) + ")";
     }
