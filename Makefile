@@ -24,8 +24,9 @@ configure: deps $(BUILD)/build.ninja
 build: configure
 	@cmake --build $(BUILD) -j $(JOBS)
 
+# Tetris in this terminal: arrows move and rotate, q or Ctrl-C quits.
 run: build
-	$(BUILD)/stp2bpf -p1 samples/hello.stp
+	@$(BUILD)/stp2bpf run samples/tetris.stp
 
 check: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)

@@ -131,8 +131,9 @@ STP_INLINE void stp_strcat(char *dst, const char *src, char *scratch) {
   bpf_probe_read_kernel_str(dst + (len & (STP_STRBUF - 1)), (STP_MAXSTRINGLEN - (u32)len) & (STP_STRBUF - 1), src);
 }
 
-/* strcmp with a bounded open-coded loop. */
-STP_INLINE s64 stp_strcmp(const char *a, const char *b) {
+/* strcmp with a bounded open-coded loop.  Helpers with loops are BPF subprograms, not
+ * inlined: each inlined copy would take its own slot of the 512-byte stack. */
+STP_NOINLINE s64 stp_strcmp(const char *a, const char *b) {
   struct bpf_iter_num it;
   int *i;
   s64 result = 0;
@@ -202,7 +203,7 @@ STP_INLINE void stp_substr(char *dst, const char *s, s64 start, s64 length) {
 }
 
 /* isinstr(s, sub): 1 if sub occurs in s. */
-STP_INLINE s64 stp_isinstr(const char *s, const char *sub) {
+STP_NOINLINE s64 stp_isinstr(const char *s, const char *sub) {
   struct bpf_iter_num outer;
   int *i;
   s64 found = 0;

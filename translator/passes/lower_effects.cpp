@@ -822,7 +822,8 @@ class Lowerer {
 
   void returnStatement(ReturnStmt* r) {
     if (inlineStack_.empty()) return;  // `return` in a probe was rejected by the parser
-    InlineFrame& frame = inlineStack_.back();
+    // A copy: lowering the value can inline further calls, which grows the stack.
+    InlineFrame frame = inlineStack_.back();
     if (r->value) {
       Expr* v = value(r->value);
       if (frame.result) emitExpr(assign(ref(frame.result, r->loc), v));

@@ -353,6 +353,9 @@ class Emitter {
 
   // ================================================================ probes
 
+  // Up to this many locals are cleared by plain stores at the start of a probe.
+  static constexpr size_t kLocalsZeroedByStores = 8;
+
   std::string probe(DerivedProbe& p, size_t index) {
     probe_ = &p;
     std::string name = "probe_" + std::to_string(index);
@@ -363,6 +366,7 @@ class Emitter {
     out_.str("");
     indent_ = 1;
     nextTemp_ = 0;
+    maxDepth_ = 0;
     json info;
     info["name"] = name;
     info["pp"] = p.point.text;
@@ -436,11 +440,20 @@ class Emitter {
     code << "STP_INLINE int " << name << "_body(struct stp_args *A) {\n"
          << "  u32 zero = 0;\n"
          << "  struct " << frameName_ << " *F = bpf_map_lookup_elem(&map_" << frameName_ << ", &zero);\n"
-         << "  if (!F) return 0;\n"
-         << "  // SystemTap locals start at 0 / \"\" on every hit\n";
-    for (const Symbol* s : p.locals) {
-      if (isString(s)) code << "  F->" << local(s) << "[0] = 0;\n";
-      else code << "  F->" << local(s) << " = 0;\n";
+         << "  if (!F) return 0;\n";
+    for (size_t d = 0; d < maxDepth_; ++d) code << "  struct bpf_iter_num it" << d << ";\n";
+    code << "  // SystemTap locals start at 0 / \"\" on every hit\n";
+    if (p.locals.size() <= kLocalsZeroedByStores) {
+      for (const Symbol* s : p.locals) {
+        if (isString(s)) code << "  F->" << local(s) << "[0] = 0;\n";
+        else code << "  F->" << local(s) << " = 0;\n";
+      }
+    } else {
+      // Many locals (inlined functions bring their own): one helper call clears them all.
+      // Separate stores would be merged by clang into a memset larger than BPF can inline.
+      int64_t bytes = frame_.find("__abort")->offset;
+      maxZero_ = std::max(maxZero_, bytes);
+      code << "  stp_zero(F, " << bytes << ");\n";
     }
     code << "  F->__abort = 0;\n";
     if (p.condition) {
@@ -606,12 +619,19 @@ class Emitter {
     close();
   }
 
+  // Loops at the same depth never run at the same time, so they share one iterator slot:
+  // the BPF stack is 512 bytes and inlined functions bring many loops.
+  std::string iteratorForDepth() {
+    size_t depth = loops_.size();
+    maxDepth_ = std::max(maxDepth_, depth + 1);
+    return "it" + std::to_string(depth);
+  }
+
   void loop(LoopStmt* l) {
-    std::string it = "it" + std::to_string(++counter_);
+    std::string it = iteratorForDepth();
     line("// " + fileLine(l->loc) + ": " + l->origin + " loop, at most " + std::to_string(l->bound) +
          (l->boundIsExact ? " passes (proved)" : " passes (MAXACTION)"));
     open("");
-    line("struct bpf_iter_num " + it + ";");
     line("bpf_iter_num_new(&" + it + ", 0, " + std::to_string(l->bound) + ");");
     open("for (;;)");
     open("if (!bpf_iter_num_next(&" + it + "))");
@@ -668,8 +688,7 @@ class Emitter {
       line("F->__fe" + N + "_limit = " + longExpr(f->limit) + ";");
     }
     std::string limit = f->limit ? "F->__fe" + N + "_limit" : std::to_string(cap);
-    std::string it = "it" + std::to_string(++counter_);
-    line("struct bpf_iter_num " + it + ";");
+    std::string it = iteratorForDepth();
     line("bpf_iter_num_new(&" + it + ", 0, " + std::to_string(cap) + ");");
     open("for (;;)");
     line("int *pos = bpf_iter_num_next(&" + it + ");");
@@ -880,15 +899,19 @@ class Emitter {
       if (!s || !arrays_.count(s)) return;
       const ArrayInfo& info = arrays_.at(s);
       std::string key = buildKey(a);
-      std::string t = temp();
+      // The value passes to the helper by address; a frame slot rather than a stack
+      // variable, because every such variable would keep its own stack slot for the whole
+      // (inlined) probe body and a few hundred element writes exceed 512 bytes.
+      if (!frame_.find("__mapval")) frame_.add("__mapval", "s64", 8);
       if (needsOld) {
+        std::string t = temp();
         line("s64 *" + t + "p = bpf_map_lookup_elem(&" + info.map + ", " + key + ");");
-        line("s64 " + t + " = " + t + "p ? *" + t + "p : 0;");
-        line(t + " = " + value(t) + ";");
+        line("F->__mapval = " + t + "p ? *" + t + "p : 0;");
+        line("F->__mapval = " + value("F->__mapval") + ";");
       } else {
-        line("s64 " + t + " = " + value("") + ";");
+        line("F->__mapval = " + value("") + ";");
       }
-      line("stp_map_update(&" + info.map + ", " + key + ", &" + t + ");");
+      line("stp_map_update(&" + info.map + ", " + key + ", &F->__mapval);");
       return;
     }
     unsupported(target, "assigning to this expression");
@@ -1586,6 +1609,7 @@ class Emitter {
   std::ostringstream out_;
   int indent_ = 1;
   int counter_ = 0, strTemps_ = 0, nextTemp_ = 0;
+  size_t maxDepth_ = 0;
   bool strlenTable_ = false;
   std::string lastTemp_;
   std::vector<LoopFrame> loops_;
