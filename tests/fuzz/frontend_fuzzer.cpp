@@ -19,7 +19,6 @@
 
 #include "ast/dump.h"
 #include "ast/printer.h"
-#include "driver/driver.h"
 #include "frontend/parser.h"
 
 namespace {
@@ -50,10 +49,11 @@ frontend::MacroLibrary* library() {
     const char* env = std::getenv("STP2BPF_FUZZ_TAPSET");
     std::string root = env ? env : "/usr/share/systemtap/tapset";
     if (root.empty()) return static_cast<frontend::MacroLibrary*>(nullptr);
-    driver::Options options;
-    options.tapsetRoot = root;
-    auto* l = new frontend::MacroLibrary(driver::tapsetDirectories(options, facts().arch),
-                                         *sources, facts());
+    // The order of driver::tapsetDirectories() with no -I (the driver itself is not
+    // linked in: it brings the whole native runtime).
+    std::vector<std::string> dirs = {root, root + "/" + facts().arch, root + "/linux",
+                                     root + "/linux/" + facts().arch};
+    auto* l = new frontend::MacroLibrary(dirs, *sources, facts());
     Diagnostics ignored;
     l->find("", ignored);  // load now, not inside the first input's run
     return l;
