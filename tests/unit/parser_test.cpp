@@ -247,3 +247,45 @@ TEST(Regression, ParenthesizedVariableBeforeIndexOrDollar) {
   EXPECT_EQ(shape("x = &(a)[0]"), "x = (&(a)[0])");
   EXPECT_EQ(shape("x = (a)->b"), "x = a->b");
 }
+
+// Fuzzer: thousands of nested parentheses, `if`s or signs overflowed the stack (the parser,
+// the AST builder, the printer and the AST dump all recurse).  Nesting deeper than the
+// parser's limit (1000 rule levels; the corpus needs about 300) is a located error.
+TEST(Regression, DeepNestingIsAnErrorNotACrash) {
+  std::string parens = "probe begin { x = " + std::string(5000, '(') + "1" + std::string(5000, ')') + " }";
+  std::string errors = parse(parens).errors;
+  EXPECT_NE(errors.find("error: the script is nested too deeply here"), std::string::npos) << errors;
+  std::string ifs = "probe begin {";
+  for (int i = 0; i < 5000; ++i) ifs += " if (x)";
+  EXPECT_NE(parse(ifs + " y = 1 }").errors.find("t.stp:1:"), std::string::npos);
+  // 50 levels of parentheses and 500 nested `if`s are fine.
+  EXPECT_EQ(parse("probe begin { x = " + std::string(50, '(') + "1" + std::string(50, ')') + " }").errors, "");
+  std::string fine = "probe begin {";
+  for (int i = 0; i < 500; ++i) fine += " if (x)";
+  EXPECT_EQ(roundTrip(fine + " y = 1 }"), "");
+}
+
+// Fuzzer: printing `- - - ... x` took time exponential in the number of signs (each level
+// printed its operand twice).  64 signs finish at once now.
+TEST(Regression, NestedSignsPrintInLinearTime) {
+  std::string signs;
+  for (int i = 0; i < 64; ++i) signs += "- + ";
+  EXPECT_EQ(roundTrip("probe begin { x = " + signs + "y }"), "");
+}
+
+// Fuzzer: a macro that invokes itself expanded forever (stap 4.8 runs out of memory too);
+// macros that each invoke the next twice expanded to billions of tokens.  Both are now
+// errors at the invocation in the file.
+TEST(Regression, RunawayMacroExpansionIsAnError) {
+  std::string self = parse("@define a %( 1 + @a %)\nprobe begin { x = @a }").errors;
+  EXPECT_EQ(self.rfind("t.stp:2:19: error: the expansion of macro '@a' is nested more than 200 "
+                       "levels deep: does a macro invoke itself?", 0), 0u)
+      << self;
+  std::string doubling;
+  for (int i = 0; i < 30; ++i)
+    doubling += "@define m" + std::to_string(i) + " %( @m" + std::to_string(i + 1) + " @m" +
+                std::to_string(i + 1) + " %)\n";
+  doubling += "@define m30 %( 1 %)\nprobe begin { x = @m0 }";
+  std::string big = parse(doubling).errors;
+  EXPECT_EQ(big.rfind("t.stp:32:19: error: the expansion of macro '@m0' is too large", 0), 0u) << big;
+}

@@ -453,12 +453,18 @@ void Printer::expr(const Expr& e, int minPrec) {
     case Kind::Unary: {
       auto& u = static_cast<const Unary&>(e);
       out_ << unaryOpSpelling(u.op);
-      // Keep `- -x` apart: `--x` would be a decrement.
-      std::string operand = printToString(*u.operand, opt_);
-      bool clash = (u.op == UnaryOp::Minus || u.op == UnaryOp::Plus) && !operand.empty() &&
-                   (operand[0] == '-' || operand[0] == '+');
-      if (clash) out_ << ' ';
-      expr(*u.operand, kUnary);
+      if (u.op != UnaryOp::Minus && u.op != UnaryOp::Plus) {
+        expr(*u.operand, kUnary);
+        break;
+      }
+      // Keep `- -x` apart: `--x` would be a decrement.  The operand is printed once, into a
+      // string, to see how it starts (printing it twice, to look and then to write, took
+      // time exponential in the number of nested signs).
+      std::ostringstream operandText;
+      Printer(operandText, opt_).expr(*u.operand, kUnary);
+      std::string operand = operandText.str();
+      if (!operand.empty() && (operand[0] == '-' || operand[0] == '+')) out_ << ' ';
+      out_ << operand;
       break;
     }
     case Kind::IncDec: {

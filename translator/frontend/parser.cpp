@@ -14,6 +14,8 @@
 #include "Exceptions.h"
 #include "frontend/ast_builder.h"
 #include "frontend/syntax_errors.h"
+#include "frontend/token.h"
+#include "tree/ParseTreeListener.h"
 
 namespace stp2bpf::frontend {
 
@@ -38,6 +40,33 @@ std::vector<SourceLocation> lexicalErrorsInJunk(const PreprocessedTokens& pre,
   return out;
 }
 
+// How deeply grammar rules may nest in one parse: about 60 levels of parentheses, or 1000
+// nested statements.  The parser, the AST builder, the printer and the passes all recurse
+// over the structure of the script, so without a limit a deeply nested input (`((((...`,
+// thousands of nested `if`s) overflows the stack; SystemTap's own parser has the same
+// problem.  Real scripts stay far below: the deepest file of the corpus tests (the
+// SystemTap examples and tapset library) nests between 250 and 350 levels, through
+// macros (tapset python3.stp).
+constexpr size_t kMaxRuleDepth = 1000;
+
+// Thrown out of the parser when the limit is passed.  Not an ANTLR RecognitionException,
+// so no rule catches it.
+struct NestedTooDeeply {};
+
+class DepthGuard : public antlr4::tree::ParseTreeListener {
+ public:
+  void enterEveryRule(antlr4::ParserRuleContext*) override {
+    if (++depth_ > kMaxRuleDepth) throw NestedTooDeeply{};
+  }
+  void exitEveryRule(antlr4::ParserRuleContext*) override { --depth_; }
+  void visitTerminal(antlr4::tree::TerminalNode*) override {}
+  void visitErrorNode(antlr4::tree::ErrorNode*) override {}
+  void reset() { depth_ = 0; }
+
+ private:
+  size_t depth_ = 0;
+};
+
 // `dropped`: diagnostics (at these locations) that are consequences of another one.
 ast::Script* parse(const SourceFile& file, const ParseOptions& options, SourceManager& sources,
                    ast::AstContext& ctx, Diagnostics& diags, std::vector<SourceLocation>& dropped) {
@@ -47,6 +76,8 @@ ast::Script* parse(const SourceFile& file, const ParseOptions& options, SourceMa
   antlr4::CommonTokenStream stream(&source);
   StapParser parser(&stream);
   parser.removeErrorListeners();
+  DepthGuard depth;
+  parser.addParseListener(&depth);
 
   // Two-stage parse: the fast SLL mode with no error recovery first; only if that fails,
   // parse again in full LL mode with error reporting (the usual ANTLR recipe).
@@ -56,17 +87,28 @@ ast::Script* parse(const SourceFile& file, const ParseOptions& options, SourceMa
       antlr4::atn::PredictionMode::SLL);
   parser.setErrorHandler(std::make_shared<antlr4::BailErrorStrategy>());
   try {
-    tree = parser.script();
-  } catch (antlr4::ParseCancellationException&) {
-    stream.seek(0);
-    parser.reset();
-    parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(
-        antlr4::atn::PredictionMode::LL);
-    reporter.attach(parser);
-    tree = parser.script();
+    try {
+      tree = parser.script();
+    } catch (antlr4::ParseCancellationException&) {
+      stream.seek(0);
+      parser.reset();
+      depth.reset();
+      parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(
+          antlr4::atn::PredictionMode::LL);
+      reporter.attach(parser);
+      tree = parser.script();
+      parser.setErrorHandler(std::make_shared<antlr4::DefaultErrorStrategy>());
+      dropped = lexicalErrorsInJunk(pre, reporter);
+    }
+  } catch (NestedTooDeeply&) {
+    parser.removeParseListener(&depth);
     parser.setErrorHandler(std::make_shared<antlr4::DefaultErrorStrategy>());
-    dropped = lexicalErrorsInJunk(pre, reporter);
+    diags.error(tokenLocation(parser.getCurrentToken(), &file),
+                "the script is nested too deeply here (more than " +
+                    std::to_string(kMaxRuleDepth) + " levels of statements and expressions)");
+    return nullptr;
   }
+  parser.removeParseListener(&depth);
   if (reporter.reported() > 0 || !tree) return nullptr;
 
   BuildOptions build;

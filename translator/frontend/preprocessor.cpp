@@ -93,6 +93,15 @@ bool isKeyword(const RawToken& t) {
 }
 bool is(const RawToken& t, size_t type) { return t.type == type; }
 
+// Macros expand textually, so a macro that invokes itself, directly or through others,
+// expands forever, and a few macros that each invoke the next twice expand to billions of
+// tokens (SystemTap itself runs out of memory on both).  Expansion stops with an error
+// past these limits.  The corpus tests' files stay far below them: at most 18 nested
+// expansions (macros and their parameters) and 18300 tokens read from macro bodies in
+// one file (tapset python3.stp).
+constexpr size_t kMaxExpansionDepth = 200;
+constexpr size_t kMaxExpandedTokens = 100000;
+
 // One macro (or macro-parameter) expansion being read.
 struct Activation {
   const std::vector<RawToken>* body;
@@ -173,6 +182,8 @@ class Preprocessor {
   std::vector<Conditional> conditionals_;
 
   PreprocessedTokens out_;
+  size_t expandedTokens_ = 0;  // tokens read from macro bodies so far
+  bool expansionLimitReported_ = false;
 };
 
 std::vector<RawToken> Preprocessor::substituteArguments(std::vector<RawToken> raw) {
@@ -231,6 +242,7 @@ std::optional<RawToken> Preprocessor::nextRaw() {
     Activation& a = stack_.back();
     if (a.cursor < a.body->size()) {
       RawToken t = (*a.body)[a.cursor++];
+      ++expandedTokens_;
       // The token keeps its own location (in the macro body) and records the expansion.
       if (!t.loc.expansion) t.loc.expansion = a.expansion;
       if (a.cursor == 1) t.spaceBefore = true;
@@ -411,6 +423,26 @@ bool Preprocessor::startInvocation(const RawToken& at) {
   if (!def && options_.library && is(at, StapLexer::AT_WORD))
     def = options_.library->find(name, diags_);
   if (!def) return false;  // an ordinary @operator (or an unknown one, reported by the parser)
+  if (stack_.size() >= kMaxExpansionDepth || expandedTokens_ > kMaxExpandedTokens) {
+    // Reported once, at the outermost invocation (the one in the file), and the expansions
+    // in progress are dropped.
+    if (!expansionLimitReported_) {
+      const MacroExpansion* outer = stack_.empty() ? nullptr : stack_.front().expansion;
+      std::string what = outer ? outer->description : "macro '@" + name + "'";
+      error(outer ? outer->site : at.loc,
+            stack_.size() >= kMaxExpansionDepth
+                ? "the expansion of " + what + " is nested more than " +
+                      std::to_string(kMaxExpansionDepth) + " levels deep: does a macro invoke itself?"
+                : "the expansion of " + what + " is too large (more than " +
+                      std::to_string(kMaxExpandedTokens) + " tokens)");
+      expansionLimitReported_ = true;
+    }
+    bool inFile = stack_.empty();  // else its arguments are in a body dropped here
+    stack_.clear();
+    if (inFile && !def->params.empty()) skipInvocationArguments();
+    pending_.push_back(placeholder(at));
+    return true;
+  }
   body = &def->body;
 
   if (def->broken) {  // already reported where it was defined
