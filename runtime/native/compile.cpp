@@ -8,10 +8,14 @@
 #include <clang/Frontend/TextDiagnosticPrinter.h>
 #include <clang/Lex/PreprocessorOptions.h>
 #include <llvm/ADT/SmallVector.h>
+#include <llvm/Support/ErrorHandling.h>
 #include <llvm/Support/MemoryBuffer.h>
 #include <llvm/Support/TargetSelect.h>
 #include <llvm/Support/raw_ostream.h>
 
+#include <unistd.h>
+
+#include <cstring>
 #include <mutex>
 
 extern "C" {
@@ -40,6 +44,18 @@ class MemoryStream : public llvm::raw_pwrite_stream {
   std::vector<char>& out_;
 };
 
+// LLVM's code generator aborts the process on what it cannot select (say, a signed
+// division the BPF target lacks).  That is our bug, not the user's: say so and exit with
+// status 1 instead of a core dump.  Nothing is half-written at this stage.
+void fatalCompileError(void*, const char* reason, bool) {
+  std::string text = reason ? reason : "unknown error";
+  text = text.substr(0, text.find('\n'));
+  std::string message = "stp2bpf: error: LLVM could not compile the generated BPF C (this is a bug in stp2bpf): " +
+                        text + "\n";
+  (void)!write(STDERR_FILENO, message.data(), message.size());
+  _exit(1);
+}
+
 }  // namespace
 
 CompileResult compileBpf(const CompileInput& input) {
@@ -49,6 +65,7 @@ CompileResult compileBpf(const CompileInput& input) {
     LLVMInitializeBPFTarget();
     LLVMInitializeBPFTargetMC();
     LLVMInitializeBPFAsmPrinter();
+    llvm::install_fatal_error_handler(fatalCompileError);
   });
 
   CompileResult result;

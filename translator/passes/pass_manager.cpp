@@ -15,7 +15,8 @@ bool PassManager::run(PassContext& ctx, std::ostream* trace) const {
     if (trace) {
       auto us = std::chrono::duration_cast<std::chrono::microseconds>(
                     std::chrono::steady_clock::now() - start).count();
-      *trace << "pass " << p.name << ": " << us << " us\n";
+      *trace << "pass " << p.name << ": " << us << " us (" << ctx.program.probes.size() << " probes, "
+             << ctx.program.functions.size() << " functions)\n";
     }
     if (ctx.diags.errorCount() != before) return false;
   }

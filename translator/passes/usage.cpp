@@ -5,6 +5,7 @@
 //  * dead stores: an assignment to a local that is never read, with no side effects on the
 //    right, is removed (alias prologues set many variables a probe body never uses, e.g.
 //    argstr for syscalls; SystemTap elides them too).
+#include <algorithm>
 #include <set>
 
 #include "ast/visitor.h"
@@ -88,20 +89,32 @@ class AccessCollector : public Visitor {
 
 // True if evaluating `e` can change anything or has to happen (calls with effects,
 // assignments, ++/--, printing, reads of user memory that may fault are kept too).
+// Inside a function body (`locals` set), assignments to the function's own locals are
+// not effects.
 class SideEffects : public Visitor {
  public:
   using Visitor::visit;
-  explicit SideEffects(const sema::Program& prog) : prog_(prog) {}
+  SideEffects(const sema::Program& prog, const std::set<const sema::Function*>& pure,
+              const std::vector<Symbol*>* locals = nullptr)
+      : prog_(prog), pure_(pure), locals_(locals) {}
   bool found = false;
-  void visit(Assignment&) override { found = true; }
-  void visit(IncDec&) override { found = true; }
+  void visit(Assignment& n) override {
+    if (!isOwnLocal(n.target)) found = true;
+    Visitor::visit(n);
+  }
+  void visit(IncDec& n) override {
+    if (!isOwnLocal(n.operand)) found = true;
+    Visitor::visit(n);
+  }
+  void visit(DeleteStmt&) override { found = true; }
   void visit(PrintCall& n) override {
     if (!printKindReturnsString(n.printKind)) found = true;
     Visitor::visit(n);
   }
   void visit(FunctionCall& n) override {
     auto it = prog_.calls.find(&n);
-    if (it == prog_.calls.end() || it->second.function ||
+    if (it == prog_.calls.end() ||
+        (it->second.function && !pure_.count(it->second.function)) ||
         (it->second.builtin && tapset::has(it->second.builtin->flags, tapset::BuiltinFlag::SideEffect)))
       found = true;
     Visitor::visit(n);
@@ -109,15 +122,52 @@ class SideEffects : public Visitor {
   void visit(EmbeddedExpr&) override { found = true; }
 
  private:
+  bool isOwnLocal(const Expr* target) const {
+    if (!locals_ || !as<Variable>(target)) return false;
+    const Symbol* s = prog_.symbolOf(target);
+    return s && std::find(locals_->begin(), locals_->end(), s) != locals_->end();
+  }
   const sema::Program& prog_;
+  const std::set<const sema::Function*>& pure_;
+  const std::vector<Symbol*>* locals_;
 };
+
+// Functions whose calls can be dropped when their result is unused, as SystemTap's
+// optimizer does: embedded-C functions the tapset marks `/* pure */`, and script
+// functions that only compute (no global writes, no output, only pure calls).  A fixpoint
+// from "every script function is pure", so mutual recursion is handled.
+std::set<const sema::Function*> pureFunctions(const sema::Program& prog) {
+  std::set<const sema::Function*> pure;
+  for (const sema::Function* f : prog.functions) {
+    if (f->embeddedC) {
+      if (f->decl && f->decl->embedded && f->decl->embedded->code.find("/* pure */") != std::string::npos)
+        pure.insert(f);
+    } else if (f->body) {
+      pure.insert(f);
+    }
+  }
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (const sema::Function* f : prog.functions) {
+      if (f->embeddedC || !pure.count(f)) continue;
+      SideEffects effects(prog, pure, &f->locals);
+      effects.visit(f->body);
+      if (effects.found) {
+        pure.erase(f);
+        changed = true;
+      }
+    }
+  }
+  return pure;
+}
 
 // Removes `local = pure-expression;` statements whose local is never read.
 class DeadStoreRemover : public Visitor {
  public:
   using Visitor::visit;
-  DeadStoreRemover(const sema::Program& prog, const std::set<const Symbol*>& read)
-      : prog_(prog), read_(read) {}
+  DeadStoreRemover(const sema::Program& prog, const std::set<const Symbol*>& read,
+                   const std::set<const sema::Function*>& pure)
+      : prog_(prog), read_(read), pure_(pure) {}
   bool removed = false;
 
   void visit(Block& b) override {
@@ -143,13 +193,14 @@ class DeadStoreRemover : public Visitor {
     if (!v) return false;
     const Symbol* sym = prog_.symbolOf(v);
     if (!sym || sym->kind != sema::SymbolKind::Local || read_.count(sym)) return false;
-    SideEffects effects(prog_);
+    SideEffects effects(prog_, pure_);
     effects.visit(a->value);
     return !effects.found;
   }
 
   const sema::Program& prog_;
   const std::set<const Symbol*>& read_;
+  const std::set<const sema::Function*>& pure_;
 };
 
 }  // namespace
@@ -157,6 +208,7 @@ class DeadStoreRemover : public Visitor {
 void analyseUsage(PassContext& ctx) {
   sema::Program& prog = ctx.program;
   // Dead stores first (repeat: removing one can make another local unread).
+  const std::set<const sema::Function*> pure = pureFunctions(prog);
   for (int round = 0; round < 16; ++round) {
     AccessCollector access(prog);
     for (auto& p : prog.probes) {
@@ -166,7 +218,7 @@ void analyseUsage(PassContext& ctx) {
     for (auto* f : prog.functions) access.visit(f->body);
     bool removed = false;
     for (auto& p : prog.probes) {
-      DeadStoreRemover remover(prog, access.read);
+      DeadStoreRemover remover(prog, access.read, pure);
       remover.visit(p.body);
       removed = removed || remover.removed;
     }
@@ -194,20 +246,25 @@ void analyseUsage(PassContext& ctx) {
     void visit(FunctionCall& n) override {
       Visitor::visit(n);
       auto it = ctx.program.calls.find(&n);
-      if (it == ctx.program.calls.end() || !it->second.function || !it->second.function->embeddedC)
-        return;
+      if (it == ctx.program.calls.end() || !it->second.function) return;
       const sema::Function* f = it->second.function;
+      if (!f->embeddedC) {
+        // Only functions still called are checked (dead stores took some calls away).
+        if (f->body && reached.insert(f).second) visit(f->body);
+        return;
+      }
       if (!reported.insert(f).second) return;
       Diagnostic& d = ctx.diags.error(n.loc, "function '" + n.name + "' is written in embedded C, "
                                              "which BPF cannot run, and stp2bpf has no implementation of it");
       Diagnostics::note(d, f->decl->loc, "'" + n.name + "' is defined here");
     }
     PassContext& ctx;
-    std::set<const sema::Function*> reported;
+    std::set<const sema::Function*> reported, reached;
   } embedded(ctx);
-  for (auto& p : prog.probes) embedded.visit(p.body);
-  for (auto* f : prog.functions)
-    embedded.visit(f->body);
+  for (auto& p : prog.probes) {
+    embedded.visit(p.condition);
+    embedded.visit(p.body);
+  }
 
   // Locals that were only ever stored to are gone; drop them from the symbol lists.
   for (auto& p : prog.probes) {

@@ -114,9 +114,16 @@ void TapsetLibrary::indexLazy(Tier& tier, const std::vector<std::string>& dirs) 
     for (const std::string& path : stpFiles(dir)) {
       std::vector<std::string> fns, aliases, globals;
       scanNames(readFile(path), fns, aliases, globals);
-      for (auto& n : fns) tier.functionIndex[n].push_back(path);
-      for (auto& n : aliases) tier.aliasIndex[n].push_back(path);
-      for (auto& n : globals) tier.globalIndex[n].push_back(path);
+      // A file names the same first component many times (`probe nfsd.proc.read`,
+      // `probe nfsd.proc.write`, ...): list it once, or its aliases would be found as
+      // many times and multiply through every level of expansion.
+      auto add = [&](std::map<std::string, std::vector<std::string>>& index, const std::string& n) {
+        std::vector<std::string>& paths = index[n];
+        if (paths.empty() || paths.back() != path) paths.push_back(path);
+      };
+      for (auto& n : fns) add(tier.functionIndex, n);
+      for (auto& n : aliases) add(tier.aliasIndex, n);
+      for (auto& n : globals) add(tier.globalIndex, n);
     }
   }
 }

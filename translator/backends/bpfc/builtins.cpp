@@ -34,9 +34,10 @@ const std::map<std::string, std::string>& longBuiltins() {
       {"task_current", "(s64)bpf_get_current_task()"},
       // The wall clock: the monotonic clock plus the offset the loader measured.
       {"gettimeofday_ns", "((s64)bpf_ktime_get_ns() + stp_realtime_offset_ns)"},
-      {"gettimeofday_us", "(((s64)bpf_ktime_get_ns() + stp_realtime_offset_ns) / 1000)"},
-      {"gettimeofday_ms", "(((s64)bpf_ktime_get_ns() + stp_realtime_offset_ns) / 1000000)"},
-      {"gettimeofday_s", "(((s64)bpf_ktime_get_ns() + stp_realtime_offset_ns) / 1000000000)"},
+      // (unsigned division: BPF has no signed one, and the clock is positive)
+      {"gettimeofday_us", "(s64)((u64)(bpf_ktime_get_ns() + stp_realtime_offset_ns) / 1000)"},
+      {"gettimeofday_ms", "(s64)((u64)(bpf_ktime_get_ns() + stp_realtime_offset_ns) / 1000000)"},
+      {"gettimeofday_s", "(s64)((u64)(bpf_ktime_get_ns() + stp_realtime_offset_ns) / 1000000000)"},
       {"local_clock_ns", "(s64)bpf_ktime_get_ns()"},
       {"ktime_get_ns", "(s64)bpf_ktime_get_ns()"},
       {"cpu_clock_ns", "(s64)bpf_ktime_get_ns()"},
