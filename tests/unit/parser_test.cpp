@@ -289,3 +289,13 @@ TEST(Regression, RunawayMacroExpansionIsAnError) {
   std::string big = parse(doubling).errors;
   EXPECT_EQ(big.rfind("t.stp:32:19: error: the expansion of macro '@m0' is too large", 0), 0u) << big;
 }
+
+// Fuzzer (a timeout): every syntax error between two declarations listed all declarations
+// of the file so far, so a file of N junk tokens each followed by a declaration took time
+// quadratic in N.  20000 of them take minutes that way; now well under a second.
+TEST(Regression, JunkBetweenDeclarationsIsLinear) {
+  std::string junk;
+  for (int i = 0; i < 20000; ++i) junk += "}\nprobe begin {}\n";
+  std::string errors = parse(junk).errors;
+  EXPECT_EQ(errors.rfind("t.stp:1:1: error: unexpected '}'", 0), 0u) << errors.substr(0, 300);
+}

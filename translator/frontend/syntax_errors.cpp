@@ -667,9 +667,13 @@ void SyntaxErrorReporter::report(antlr4::Parser* recognizer, antlr4::Token* offe
     } else {
       // Between declarations.  Right after a declaration that had an error, this is
       // usually its rest (a '}' that closed it early), not a new mistake.
-      auto declarations = static_cast<StapParser::ScriptContext*>(root)->declaration();
-      if (haveErrorDeclaration_ && !declarations.empty() &&
-          static_cast<long>(declarations.back()->getStart()->getTokenIndex()) == errorDeclaration_)
+      // The last declaration, found from the end: only the tokens skipped since it follow
+      // it.  (Listing all declarations on every error made junk input quadratic.)
+      StapParser::DeclarationContext* last = nullptr;
+      for (auto it = root->children.rbegin(); it != root->children.rend() && !last; ++it)
+        last = dynamic_cast<StapParser::DeclarationContext*>(*it);
+      if (haveErrorDeclaration_ && last &&
+          static_cast<long>(last->getStart()->getTokenIndex()) == errorDeclaration_)
         return;
       key = -2 - static_cast<long>(offending->getTokenIndex());
     }
