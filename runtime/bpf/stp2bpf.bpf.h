@@ -54,6 +54,7 @@ static void *(*bpf_ringbuf_reserve)(void *ringbuf, u64 size, u64 flags) = (void 
 static void (*bpf_ringbuf_submit)(void *data, u64 flags) = (void *)132;
 static void (*bpf_ringbuf_discard)(void *data, u64 flags) = (void *)133;
 static long (*bpf_for_each_map_elem)(void *map, void *callback, void *ctx, u64 flags) = (void *)164;
+static long (*bpf_snprintf)(char *str, u32 str_size, const char *fmt, u64 *data, u32 data_len) = (void *)165;
 static void *(*bpf_map_lookup_percpu_elem)(void *map, const void *key, u32 cpu) = (void *)195;
 
 /* ---- open-coded iterators (kfuncs, kernel 6.4+): loops that verify in one pass ---- */
@@ -129,6 +130,13 @@ STP_INLINE void stp_strcat(char *dst, const char *src, char *scratch) {
   s64 len = stp_strcpy(scratch, dst);
   if (len < 0 || len >= STP_MAXSTRINGLEN - 1) return;
   bpf_probe_read_kernel_str(dst + (len & (STP_STRBUF - 1)), (STP_MAXSTRINGLEN - (u32)len) & (STP_STRBUF - 1), src);
+}
+
+/* `delete array`: a bpf_for_each_map_elem callback that deletes the element it visits
+ * (hash maps allow deleting the current element during the walk). */
+static long stp_delete_elem_cb(void *map, const void *key, void *value, void *ctx) {
+  bpf_map_delete_elem(map, key);
+  return 0;
 }
 
 /* strcmp with a bounded open-coded loop.  Helpers with loops are BPF subprograms, not
@@ -240,6 +248,15 @@ struct stp_agg {
   s64 count, sum, min, max;
 };
 const volatile u32 stp_nr_cpus = 1;  /* set by the loader */
+
+/* Inserts a new array element.  Another CPU may have inserted the key since our lookup:
+ * then the element is overwritten, as the later write wins in SystemTap too.  Non-zero
+ * when the array is full. */
+STP_INLINE long stp_map_insert(void *map, const void *key, const void *elem) {
+  long r = bpf_map_update_elem(map, key, elem, 1 /* BPF_NOEXIST */);
+  if (r == -17 /* EEXIST */) r = bpf_map_update_elem(map, key, elem, 2 /* BPF_EXIST */);
+  return r;
+}
 
 /* The current CPU's statistics value for a key, created (zeroed) if missing. */
 STP_INLINE void *stp_stats_slot(void *map, const void *key, const void *zero) {

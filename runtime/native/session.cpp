@@ -71,6 +71,7 @@ struct StatsFields {
 struct GlobalInfo {
   std::string name, type, kind, map;
   size_t offset = 0, size = 0, keySize = 0, valueSize = 0;
+  size_t seqOffset = 0;  // arrays: the element's insertion number in the value
   std::vector<ArgInfo> keys;
   bool autoprint = false;
   StatsFields stats;
@@ -152,6 +153,7 @@ Manifest parseManifest(const std::string& text) {
     gi.map = g.value("map", "");
     gi.keySize = g.value("key_size", size_t(0));
     gi.valueSize = g.value("value_size", size_t(0));
+    gi.seqOffset = g.value("seq_offset", size_t(0));
     if (g.contains("keys"))
       for (const auto& k : g["keys"]) gi.keys.push_back({k["type"], k["offset"].get<size_t>(), k["size"].get<size_t>()});
     if (g.contains("stats")) {
@@ -248,6 +250,7 @@ class Session {
   void runProbes(const std::string& kind);
   void autoPrint();
   std::vector<fmt::Stats> perCpuStats(const GlobalInfo& g, const void* key);
+  uint64_t statsSeq(const GlobalInfo& g, const void* key);
   fmt::Stats statsFromBytes(const GlobalInfo& g, const uint8_t* v);
   fmt::HistogramSpec histSpec(const GlobalInfo& g, bool log);
   const GlobalInfo* global(const std::string& name) const {
@@ -578,6 +581,26 @@ std::vector<fmt::Stats> Session::perCpuStats(const GlobalInfo& g, const void* ke
   return out;
 }
 
+// A statistics element's insertion number: the first CPU that added a value to it.
+uint64_t Session::statsSeq(const GlobalInfo& g, const void* key) {
+  uint64_t seq = UINT64_MAX;
+  bpf_map* map = bpf_object__find_map_by_name(obj_, g.map.c_str());
+  if (!map) return seq;
+  int cpus = onlineCpus();
+  size_t stride = (g.valueSize + 7) / 8 * 8;
+  std::vector<uint8_t> values(stride * static_cast<size_t>(cpus));
+  if (bpf_map_lookup_elem(bpf_map__fd(map), key, values.data()) != 0) return seq;
+  for (int c = 0; c < cpus; ++c) {
+    const uint8_t* v = values.data() + stride * static_cast<size_t>(c);
+    int64_t count;
+    uint64_t s;
+    std::memcpy(&count, v + g.stats.count, 8);
+    std::memcpy(&s, v + g.seqOffset, 8);
+    if (count > 0) seq = std::min(seq, s);
+  }
+  return seq;
+}
+
 // SystemTap prints the globals the script wrote but never read, after the end probes.
 void Session::autoPrint() {
   bpf_map* data = nullptr;
@@ -615,17 +638,21 @@ void Session::autoPrint() {
     }
     bpf_map* map = bpf_object__find_map_by_name(obj_, g.map.c_str());
     if (!map) continue;
-    std::vector<fmt::ArrayEntry> entries;
+    // The elements in SystemTap's list order (insertion), which decides ties when sorting.
+    std::vector<std::pair<uint64_t, fmt::ArrayEntry>> numbered;
     std::vector<uint8_t> key(g.keySize), next(g.keySize), value(g.valueSize);
     bool first = true;
     while (bpf_map_get_next_key(bpf_map__fd(map), first ? nullptr : key.data(), next.data()) == 0) {
       first = false;
       key = next;
       fmt::ArrayEntry e;
+      uint64_t seq = 0;
       for (const ArgInfo& k : g.keys) e.keys.push_back(keyValue(k, key.data()));
       if (g.type == "stats") {
         e.value = fmt::aggregateArrayStats(perCpuStats(g, key.data()));
+        seq = statsSeq(g, key.data());
       } else if (bpf_map_lookup_elem(bpf_map__fd(map), key.data(), value.data()) == 0) {
+        if (g.seqOffset + 8 <= value.size()) std::memcpy(&seq, value.data() + g.seqOffset, 8);
         if (g.type == "string") {
           e.value = std::string(reinterpret_cast<const char*>(value.data()), strnlen(reinterpret_cast<const char*>(value.data()), value.size()));
         } else {
@@ -635,8 +662,12 @@ void Session::autoPrint() {
           else e.value = v;
         }
       }
-      entries.push_back(std::move(e));
+      numbered.emplace_back(seq, std::move(e));
     }
+    std::stable_sort(numbered.begin(), numbered.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::vector<fmt::ArrayEntry> entries;
+    for (auto& n : numbered) entries.push_back(std::move(n.second));
     fmt::AutoPrintResult r = fmt::autoPrintArray(g.name, entries);
     write(r.text);
     if (r.maxActionExceeded) {

@@ -7,7 +7,7 @@
 // `stap --compatible=3.3` would parse it:
 //     (c ? a : b) op= v   ==>   c ? a : (b op= v)      (recursively into b)
 #include "ast/printer.h"
-#include "ast/visitor.h"
+#include "ast/rewriter.h"
 #include "passes/pass_manager.h"
 
 namespace stp2bpf::passes {
@@ -16,15 +16,14 @@ namespace {
 
 using namespace ast;
 
-class ConditionalTargetRewriter : public Visitor {
+class ConditionalTargetRewriter : public ExprRewriter {
  public:
-  using Visitor::visit;
   ConditionalTargetRewriter(AstContext& ctx, Diagnostics& diags) : ctx_(ctx), diags_(diags) {}
 
   // Rewrites the expression held in `slot` (and everything below it).
-  void rewrite(Expr*& slot) {
+  void rewrite(Expr*& slot) override {
     if (!slot) return;
-    slot->accept(*this);
+    ExprRewriter::rewrite(slot);
     if (auto* a = as<Assignment>(slot)) {
       if (auto* t = as<Ternary>(a->target)) {
         Ternary* top = rotate(a, t);
@@ -36,57 +35,6 @@ class ConditionalTargetRewriter : public Visitor {
       }
     }
   }
-
-  // Visiting: rewrite every expression slot of every node.
-  void visit(ExprStmt& n) override { rewrite(n.expr); }
-  void visit(IfStmt& n) override {
-    rewrite(n.cond);
-    visit(n.thenStmt);
-    visit(n.elseStmt);
-  }
-  void visit(ForStmt& n) override {
-    rewrite(n.init);
-    rewrite(n.cond);
-    rewrite(n.step);
-    visit(n.body);
-  }
-  void visit(ForeachStmt& n) override {
-    rewrite(n.limit);
-    for (Expr*& s : n.slice) rewrite(s);
-    visit(n.body);
-  }
-  void visit(ReturnStmt& n) override { rewrite(n.value); }
-  void visit(DeleteStmt& n) override { rewrite(n.target); }
-  void visit(ArrayIndex& n) override {
-    for (Expr*& i : n.indices) rewrite(i);
-  }
-  void visit(FunctionCall& n) override {
-    for (Expr*& a : n.args) rewrite(a);
-  }
-  void visit(PrintCall& n) override {
-    for (Expr*& a : n.args) rewrite(a);
-  }
-  void visit(Unary& n) override { rewrite(n.operand); }
-  void visit(IncDec& n) override { rewrite(n.operand); }
-  void visit(Binary& n) override {
-    rewrite(n.left);
-    rewrite(n.right);
-  }
-  void visit(RegexMatch& n) override { rewrite(n.subject); }
-  void visit(Ternary& n) override {
-    rewrite(n.cond);
-    rewrite(n.thenExpr);
-    rewrite(n.elseExpr);
-  }
-  void visit(Assignment& n) override {
-    rewrite(n.target);
-    rewrite(n.value);
-  }
-  void visit(StatOp& n) override { rewrite(n.operand); }
-  void visit(DefinedOp& n) override { rewrite(n.operand); }
-  void visit(EntryOp& n) override { rewrite(n.operand); }
-  void visit(ProbePoint& n) override { rewrite(n.condition); }
-  void visit(GlobalDecl&) override {}
 
  private:
   // (c ? a : b) op= v  ->  c ? a : (b op= v), pushing into nested conditionals in b.

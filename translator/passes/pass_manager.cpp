@@ -27,6 +27,7 @@ PassManager elaborationPasses() {
   PassManager pm;
   pm.add({"compat-rewrite", rewriteConditionalTargets});
   pm.add({"derive-probes", deriveProbes});
+  pm.add({"entry-values", rewriteEntryValues});
   pm.add({"resolve", resolveSymbols});
   pm.add({"types", inferTypes});
   pm.add({"usage", analyseUsage});

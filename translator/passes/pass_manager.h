@@ -32,6 +32,7 @@ PassManager elaborationPasses();
 // The individual passes (one per file in passes/).
 void rewriteConditionalTargets(PassContext& ctx);  // compat_rewrite.cpp
 void deriveProbes(PassContext& ctx);               // derive_probes.cpp
+void rewriteEntryValues(PassContext& ctx);         // entry_values.cpp
 void resolveSymbols(PassContext& ctx);             // resolve.cpp
 void inferTypes(PassContext& ctx);                 // types.cpp
 void analyseUsage(PassContext& ctx);               // usage.cpp
