@@ -299,3 +299,12 @@ TEST(Regression, JunkBetweenDeclarationsIsLinear) {
   std::string errors = parse(junk).errors;
   EXPECT_EQ(errors.rfind("t.stp:1:1: error: unexpected '}'", 0), 0u) << errors.substr(0, 300);
 }
+
+// The lexer maps bytes that are not UTF-8 to U+F780-U+F7FF and used to map those code
+// points back to bytes in token texts, so a real U+F780 (EF 9E 80) in a string literal
+// became the single byte 0x80.  Token texts are now the file's own bytes.
+TEST(Regression, PrivateUseCharactersKeepTheirBytes) {
+  Parsed p = parse("probe begin { s = \"\xef\x9e\x80|\x80\" }");
+  EXPECT_EQ(p.errors, "");
+  EXPECT_EQ(p.text, "probe begin {\n  s = \"\xef\x9e\x80|\x80\";\n}\n");
+}

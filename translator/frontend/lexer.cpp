@@ -1,5 +1,8 @@
 #include "frontend/lexer.h"
 
+#include <algorithm>
+#include <vector>
+
 #include "ANTLRInputStream.h"
 #include "StapLexer.h"
 #include "Token.h"
@@ -14,7 +17,7 @@ namespace {
 // bytes: any byte is fine in a string or a comment (a Latin-1 comment, say), and elsewhere
 // it is a syntax error, not a crash.  So the text is decoded here: valid UTF-8 sequences as
 // their code points, and every other byte B as the private-use code point
-// kRawByteBase + B, which token texts turn back into the byte (restoreRawBytes).
+// kRawByteBase + B; token texts are cut from the original bytes (ByteStream::bytes).
 constexpr char32_t kRawByteBase = 0xF700;  // bytes 0x80-0xFF become U+F780-U+F7FF
 
 // The length of the valid UTF-8 sequence at `s[i]` (0 if there is none), and its code point.
@@ -49,10 +52,14 @@ size_t decodeUtf8(const std::string& s, size_t i, char32_t& out) {
   return len;
 }
 
-std::u32string decodeText(const std::string& text) {
+// Also records the byte offset where each code point starts (and, last, the text's size).
+std::u32string decodeText(const std::string& text, std::vector<size_t>& offsets) {
   std::u32string out;
   out.reserve(text.size());
+  offsets.clear();
+  offsets.reserve(text.size() + 1);
   for (size_t i = 0; i < text.size();) {
+    offsets.push_back(i);
     char32_t cp;
     size_t len = decodeUtf8(text, i, cp);
     if (len == 0) {
@@ -63,30 +70,26 @@ std::u32string decodeText(const std::string& text) {
       i += len;
     }
   }
-  return out;
-}
-
-// Undoes the raw-byte mapping of decodeText in a token's (UTF-8) text: U+F780-U+F7FF are
-// encoded as EF 9E 80 - EF 9F BF.
-std::string restoreRawBytes(const std::string& text) {
-  if (text.find('\xEF') == std::string::npos) return text;
-  std::string out;
-  for (size_t i = 0; i < text.size(); ++i) {
-    auto b = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
-    if (i + 2 < text.size() && b(i) == 0xEF && (b(i + 1) == 0x9E || b(i + 1) == 0x9F) &&
-        (b(i + 2) & 0xC0) == 0x80) {
-      out.push_back(static_cast<char>(0x80 + ((b(i + 1) - 0x9E) << 6) + (b(i + 2) - 0x80)));
-      i += 2;
-    } else {
-      out.push_back(text[i]);
-    }
-  }
+  offsets.push_back(text.size());
   return out;
 }
 
 class ByteStream : public antlr4::ANTLRInputStream {
  public:
-  explicit ByteStream(const std::string& text) { _data = decodeText(text); }
+  explicit ByteStream(const std::string& text) : text_(text) { _data = decodeText(text, offsets_); }
+
+  // The bytes of the code points start..stop, exactly as in the text.  (Mapping the
+  // private-use code points back to bytes instead would also turn a real U+F780-U+F7FF
+  // character, written in valid UTF-8, into a single byte.)
+  std::string bytes(size_t start, size_t stop) const {
+    if (start >= _data.size() || stop < start) return {};
+    stop = std::min(stop + 1, _data.size());
+    return text_.substr(offsets_[start], offsets_[stop] - offsets_[start]);
+  }
+
+ private:
+  const std::string& text_;
+  std::vector<size_t> offsets_;
 };
 
 // Computes where a token ends: ANTLR gives the start line/column; tokens such as strings
@@ -124,7 +127,7 @@ std::vector<RawToken> lexText(const std::string& text, const SourceFile* file,
       continue;
     }
     std::string decoded = t->getText();
-    RawToken raw{type, restoreRawBytes(decoded), {}, spaceBefore};
+    RawToken raw{type, input.bytes(t->getStartIndex(), t->getStopIndex()), {}, spaceBefore};
     if (origin.valid()) {
       raw.loc = origin;
     } else {
