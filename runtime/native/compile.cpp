@@ -58,7 +58,12 @@ void fatalCompileError(void*, const char* reason, bool) {
 
 }  // namespace
 
-CompileResult compileBpf(const CompileInput& input) {
+// The module's entry point, found with dlsym by compile_loader.cpp.
+extern "C" void stp2bpf_compile_bpf(const CompileInput* input, CompileResult* result) {
+  *result = compileBpfInProcess(*input);
+}
+
+CompileResult compileBpfInProcess(const CompileInput& input) {
   static std::once_flag once;
   std::call_once(once, [] {
     LLVMInitializeBPFTargetInfo();

@@ -22,6 +22,12 @@ struct CompileResult {
   std::string diagnostics;   // clang's messages
 };
 
+// Compiles with the compiler module (libstp2bpf_compile.so, LLVM and clang linked in),
+// loaded on the first call: a run whose object is cached never loads LLVM, whose dynamic
+// linking alone costs ~40 ms.  A missing module is reported in `diagnostics`.
 CompileResult compileBpf(const CompileInput& input);
+
+// The compiler itself (in the module).
+CompileResult compileBpfInProcess(const CompileInput& input);
 
 }  // namespace stp2bpf::runtime

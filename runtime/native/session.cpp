@@ -1,3 +1,4 @@
+#include "common/cache_dir.h"
 #include "runtime/native/session.h"
 
 #include <bpf/bpf.h>
@@ -186,11 +187,7 @@ uint64_t fnv1a(const std::string& s, uint64_t h = 1469598103934665603ULL) {
   return h;
 }
 
-std::string cacheDir() {
-  const char* xdg = std::getenv("XDG_CACHE_HOME");
-  std::string base = xdg && *xdg ? xdg : std::string(std::getenv("HOME") ? std::getenv("HOME") : "/tmp") + "/.cache";
-  return base + "/stp2bpf";
-}
+std::string cacheDir() { return cacheDirectory(); }
 
 std::string kernelRelease() {
   std::ifstream in("/proc/sys/kernel/osrelease");

@@ -7,6 +7,7 @@
 #include <fnmatch.h>
 
 #include <algorithm>
+#include <set>
 
 #include "ast/clone.h"
 #include "passes/derive.h"
@@ -101,8 +102,18 @@ class Deriver {
     // Exact alias matches win; then the built-in families; only then aliases that match a
     // prefix of the point (the rest is pushed onto the alias's points, e.g. `.return`).
     std::vector<std::pair<ProbeAliasDecl*, size_t>> matches;
-    std::vector<std::vector<ProbeAliasDecl*>> tiers = {candidates, synthesizeAliases(ctx_, pp),
-                                                       ctx_.library.aliases(first)};
+    // The built-in families no tapset alias extends (checked against SystemTap 4.8's
+    // library) skip the library: looking there would index every tapset file, which is
+    // most of the start-up time of a small script.
+    static const std::set<std::string> kBuiltinOnly = {"begin",   "end",     "error",  "never",
+                                                       "timer",   "kernel",  "kprobe", "module",
+                                                       "process", "procfs"};
+    bool builtinOnly = kBuiltinOnly.count(first) > 0;
+    std::vector<std::vector<ProbeAliasDecl*>> tiers = {candidates};
+    if (!builtinOnly) {
+      tiers.push_back(synthesizeAliases(ctx_, pp));
+      tiers.push_back(ctx_.library.aliases(first));
+    }
     for (const auto& tier : tiers)
       if (matches.empty()) matches = matchAliases(pp, tier, /*exact=*/true);
     std::vector<AttachPoint> builtinPoints;

@@ -6,6 +6,10 @@
 #include <fstream>
 #include <sstream>
 
+#include <unistd.h>
+
+#include "common/cache_dir.h"
+
 namespace stp2bpf::tapset {
 
 namespace fs = std::filesystem;
@@ -110,10 +114,83 @@ void TapsetLibrary::loadEager(Tier& tier, const std::vector<std::pair<std::strin
 
 void TapsetLibrary::indexLazy(Tier& tier, const std::vector<std::string>& dirs) {
   tier.lazy = true;
-  for (const std::string& dir : dirs) {
+  tier.dirs = dirs;
+}
+
+namespace {
+
+// The names of the library files, cached between runs: reading and scanning ~600 files
+// (5 MB) is most of a small script's start-up; checking their sizes and times is not.
+// The cache is a text file of records `F path mtime size` followed by `f|a|g name` lines.
+struct FileNames {
+  int64_t mtime = 0, size = 0;
+  std::vector<std::string> functions, aliases, globals;
+};
+
+std::string indexCachePath() { return cacheDirectory() + "/tapset-index-v1.txt"; }
+
+std::map<std::string, FileNames> readIndexCache() {
+  std::map<std::string, FileNames> out;
+  std::ifstream in(indexCachePath());
+  std::string kind, a;
+  FileNames* cur = nullptr;
+  while (in >> kind >> a) {
+    if (kind == "F") {
+      cur = &out[a];
+      in >> cur->mtime >> cur->size;
+    } else if (cur && kind == "f") {
+      cur->functions.push_back(a);
+    } else if (cur && kind == "a") {
+      cur->aliases.push_back(a);
+    } else if (cur && kind == "g") {
+      cur->globals.push_back(a);
+    }
+  }
+  return out;
+}
+
+void writeIndexCache(const std::map<std::string, FileNames>& files) {
+  std::error_code ec;
+  fs::create_directories(cacheDirectory(), ec);
+  std::string tmp = indexCachePath() + ".tmp" + std::to_string(::getpid());
+  {
+    std::ofstream out(tmp);
+    for (const auto& [path, n] : files) {
+      if (path.find_first_of(" \t\n") != std::string::npos) continue;  // not representable; rescanned
+      out << "F " << path << " " << n.mtime << " " << n.size << "\n";
+      for (const auto& f : n.functions) if (!f.empty()) out << "f " << f << "\n";
+      for (const auto& f : n.aliases) if (!f.empty()) out << "a " << f << "\n";
+      for (const auto& f : n.globals) if (!f.empty()) out << "g " << f << "\n";
+    }
+    if (!out) {
+      fs::remove(tmp, ec);
+      return;
+    }
+  }
+  fs::rename(tmp, indexCachePath(), ec);
+  if (ec) fs::remove(tmp, ec);
+}
+
+}  // namespace
+
+void TapsetLibrary::buildIndex(Tier& tier) {
+  tier.indexed = true;
+  std::map<std::string, FileNames> cached = readIndexCache();
+  bool changed = false;
+  for (const std::string& dir : tier.dirs) {
     for (const std::string& path : stpFiles(dir)) {
-      std::vector<std::string> fns, aliases, globals;
-      scanNames(readFile(path), fns, aliases, globals);
+      std::error_code ec;
+      auto size = static_cast<int64_t>(fs::file_size(path, ec));
+      auto mtime = static_cast<int64_t>(fs::last_write_time(path, ec).time_since_epoch().count());
+      FileNames& names = cached[path];
+      if (names.size != size || names.mtime != mtime || ec) {
+        names = FileNames{mtime, size, {}, {}, {}};
+        scanNames(readFile(path), names.functions, names.aliases, names.globals);
+        changed = true;
+      }
+      const std::vector<std::string>& fns = names.functions;
+      const std::vector<std::string>& aliases = names.aliases;
+      const std::vector<std::string>& globals = names.globals;
       // A file names the same first component many times (`probe nfsd.proc.read`,
       // `probe nfsd.proc.write`, ...): list it once, or its aliases would be found as
       // many times and multiply through every level of expansion.
@@ -126,11 +203,13 @@ void TapsetLibrary::indexLazy(Tier& tier, const std::vector<std::string>& dirs) 
       for (auto& n : globals) add(tier.globalIndex, n);
     }
   }
+  if (changed) writeIndexCache(cached);
 }
 
 std::vector<ast::Script*> TapsetLibrary::scriptsFor(
     Tier& tier, const std::map<std::string, std::vector<std::string>>& index, const std::string& name) {
   if (!tier.lazy) return tier.scripts;
+  if (!tier.indexed) buildIndex(tier);
   std::vector<ast::Script*> out;
   auto it = index.find(name);
   if (it == index.end()) return out;

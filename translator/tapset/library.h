@@ -53,11 +53,14 @@ class TapsetLibrary {
     std::vector<ast::Script*> scripts;
     // Lazy tier: name -> file paths mentioning it, and the files parsed so far.
     bool lazy = false;
+    bool indexed = false;              // the index is built on the first lookup
+    std::vector<std::string> dirs;     // what it indexes
     std::map<std::string, std::vector<std::string>> functionIndex, aliasIndex, globalIndex;
     std::map<std::string, ast::Script*> parsed;
   };
   void loadEager(Tier& tier, const std::vector<std::pair<std::string, std::string>>& files);
   void indexLazy(Tier& tier, const std::vector<std::string>& dirs);
+  void buildIndex(Tier& tier);
   ast::Script* parseTapset(const std::string& name, const std::string& text);
   std::vector<ast::Script*> scriptsFor(Tier& tier, const std::map<std::string, std::vector<std::string>>& index,
                                        const std::string& name);

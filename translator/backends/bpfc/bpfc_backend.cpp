@@ -178,6 +178,9 @@ class Emitter {
   void layoutGlobals() {
     globals_.add("__stp_lost", "s64", 8);  // events dropped because the ring buffer was full
     globals_.add("__stp_seq", "u64", 8);   // the next array element's insertion number
+    // Set by exit() and by errors: as in SystemTap, no probe body but end and error ones
+    // starts once the session is stopping (events already in flight finish).
+    globals_.add("__stp_stopping", "s64", 8);
     for (const Symbol* g : prog_.globals) {
       if (!g->read && !g->written && !isAutoPrinted(g)) continue;
       std::string name = cIdent(g->name);
@@ -449,8 +452,10 @@ class Emitter {
     if (p.point.kind == ProbeKind::Tracepoint) tpStruct = tracepointStruct(p, index);
     frames_[frameName_] = frame_;
     code << "// " << fileLine(p.loc) << ": probe " << p.point.text << "\n" << tpStruct;
-    code << "STP_INLINE int " << name << "_body(struct stp_args *A) {\n"
-         << "  u32 zero = 0;\n"
+    code << "STP_INLINE int " << name << "_body(struct stp_args *A) {\n";
+    if (p.point.kind != ProbeKind::End && p.point.kind != ProbeKind::Error)
+      code << "  if (G.__stp_stopping) return 0;\n";
+    code << "  u32 zero = 0;\n"
          << "  struct " << frameName_ << " *F = bpf_map_lookup_elem(&map_" << frameName_ << ", &zero);\n"
          << "  if (!F) return 0;\n";
     for (size_t d = 0; d < maxDepth_; ++d) code << "  struct bpf_iter_num it" << d << ";\n";
@@ -889,6 +894,7 @@ class Emitter {
 
   void callStatement(FunctionCall* c) {
     if (c->name == "exit") {
+      line("G.__stp_stopping = 1;");
       line("stp_exit();  // the probe still runs to its end");
       return;
     }
@@ -1180,6 +1186,7 @@ class Emitter {
     if (!caughtError([&](const std::string& var) { line("stp_strcpy(" + var + ", " + cString(message) + ");"); })) {
       int site = static_cast<int>(errors_.size());
       errors_.push_back({{"site", site}, {"message", message}});
+      line("G.__stp_stopping = 1;");
       line("stp_error(" + std::to_string(site) + ");");
     }
     line("F->__abort = 1;");
@@ -1191,6 +1198,7 @@ class Emitter {
       PrintCall* p = ctx_.ast.make<PrintCall>(message->loc, PrintKind::Printf);
       p->formatOrDelimiter = "%s\n";
       p->args = {message};
+      line("G.__stp_stopping = 1;");
       printSite(p, "error");
     }
     line("F->__abort = 1;");
