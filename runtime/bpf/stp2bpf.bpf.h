@@ -121,6 +121,11 @@ STP_INLINE s64 stp_strcpy(char *dst, const char *src) {
   return n - 1;
 }
 
+/* Into a buffer of `size` bytes (a key column sized to what indexes it). */
+STP_INLINE void stp_strncpy(char *dst, const char *src, u32 size) {
+  if (bpf_probe_read_kernel_str(dst, size, src) <= 0) dst[0] = 0;
+}
+
 STP_INLINE s64 stp_strlen(const char *s, char *scratch) {
   return stp_strcpy(scratch, s);
 }

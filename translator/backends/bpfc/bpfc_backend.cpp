@@ -115,6 +115,11 @@ class Survey : public Visitor {
   const sema::Program& prog;
   bool exitCalled = false;
   std::map<const Symbol*, std::vector<const Histogram*>> histograms;
+  std::map<const Symbol*, std::vector<const ArrayIndex*>> elements;  // every indexing of an array
+  void visit(ArrayIndex& n) override {
+    if (const Symbol* s = prog.symbolOf(n.base)) elements[s].push_back(&n);
+    Visitor::visit(n);
+  }
   void visit(FunctionCall& n) override {
     if (n.name == "exit") exitCalled = true;
     Visitor::visit(n);
@@ -196,8 +201,12 @@ class Emitter {
       a.map = "A_" + name;
       a.keyStruct = "key_" + name;
       for (size_t i = 0; i < g->keyTypes.size(); ++i) {
-        if (g->keyTypes[i] == Type::String) a.key.add("k" + std::to_string(i), "char", strBuf_, strBuf_);
-        else a.key.add("k" + std::to_string(i), "s64", 8);
+        if (g->keyTypes[i] == Type::String) {
+          int64_t size = stringKeySize(g, i);
+          a.key.add("k" + std::to_string(i), "char", size, size);
+        } else {
+          a.key.add("k" + std::to_string(i), "s64", 8);
+        }
       }
       // Every element carries its insertion number (`seq`, after the value): SystemTap
       // visits unsorted arrays, and breaks ties of sorted ones, in insertion order.
@@ -218,6 +227,38 @@ class Emitter {
       arrays_[g] = a;
     }
   }
+
+  // A string key column as small as every string the script indexes it with: map keys
+  // are hashed and compared in full, so `c[execname()]` is cheaper with 16 bytes than with
+  // MAXSTRINGLEN.  Keys bound by foreach come out of the array itself.
+  int64_t stringKeySize(const Symbol* g, size_t column) {
+    int64_t size = 8;
+    auto it = survey_.elements.find(g);
+    if (it == survey_.elements.end()) return strBuf_;
+    for (const ArrayIndex* a : it->second) {
+      if (column >= a->indices.size() || !a->indices[column]) continue;  // `*` in a slice
+      int64_t bound = stringBound(a->indices[column]);
+      if (bound == 0) return strBuf_;
+      size = std::max(size, (bound + 7) / 8 * 8);
+    }
+    return std::min(size, strBuf_);
+  }
+
+  // The most bytes (with the NUL) a string expression can have, or 0 if unknown.
+  int64_t stringBound(const Expr* e) {
+    if (auto* l = as<StringLiteral>(e)) return static_cast<int64_t>(std::min<size_t>(l->value.size(), maxStr_ - 1)) + 1;
+    if (auto* c = as<FunctionCall>(e))
+      if (c->name == "execname" && c->args.empty()) return kCommLen;
+    if (strings_.isInterned(e)) {
+      int64_t most = 1;
+      for (int64_t id : valuesOf(const_cast<Expr*>(e)))
+        most = std::max<int64_t>(most, static_cast<int64_t>(strings_.values[id].size()) + 1);
+      return std::min<int64_t>(most, maxStr_);
+    }
+    return 0;
+  }
+
+  static constexpr int64_t kCommLen = 16;  // TASK_COMM_LEN: execname()
 
   Layout statsLayout(const Symbol* g) {
     Layout l;
@@ -367,6 +408,9 @@ class Emitter {
   }
 
   // ================================================================ probes
+
+  // Keys up to this size are cleared with stores, larger ones with a helper call.
+  static constexpr int64_t kKeyClearedByStores = 64;
 
   // Up to this many locals are cleared by plain stores at the start of a probe.
   static constexpr size_t kLocalsZeroedByStores = 8;
@@ -1246,14 +1290,23 @@ class Emitter {
       return "&" + lastTemp_ + "k";
     }
     std::string k = frameKey(info);
-    // Hash keys compare all their bytes: clear the buffer (one helper call).
-    line("stp_zero(&F->" + k + ", sizeof(F->" + k + "));");
-    maxZero_ = std::max(maxZero_, info.key.size);
+    // Hash keys compare all their bytes: clear the buffer (small ones with stores, large
+    // ones with one helper call).
+    if (info.key.size <= kKeyClearedByStores) {
+      line("__builtin_memset(&F->" + k + ", 0, sizeof(F->" + k + "));");
+    } else {
+      line("stp_zero(&F->" + k + ", sizeof(F->" + k + "));");
+      maxZero_ = std::max(maxZero_, info.key.size);
+    }
     for (size_t i = 0; i < a->indices.size() && i < info.key.fields.size(); ++i) {
       Expr* e = a->indices[i];
       if (!e) continue;
       std::string field = "F->" + k + "." + info.key.fields[i].name;
-      if (info.key.fields[i].arrayLen) line("stp_strcpy(" + field + ", " + strExpr(e) + ");");
+      int64_t len = info.key.fields[i].arrayLen;
+      auto* call = as<FunctionCall>(e);
+      if (len >= kCommLen && call && call->name == "execname" && call->args.empty())
+        line("bpf_get_current_comm(" + field + ", " + std::to_string(kCommLen) + ");");  // straight into the key
+      else if (len) line("stp_strncpy(" + field + ", " + strExpr(e) + ", " + std::to_string(len) + ");");
       else line(field + " = " + longExpr(e) + ";");
     }
     return "&F->" + k;
