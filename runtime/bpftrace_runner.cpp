@@ -138,7 +138,10 @@ void explainLoadFailure(const BpftraceRun& run, const std::string& probe, const 
     if (trimmed.rfind("// ", 0) == 0) lastComment = trimmed.substr(3);
     if (inside) {
       if (line == "}") break;
-      if (trimmed.rfind("// ", 0) == 0 && trimmed.find("loop") != std::string::npos)
+      // The translation's comments on loops: script loops, foreach, histogram printing.
+      if (trimmed.rfind("// ", 0) == 0 &&
+          (trimmed.find(" loop, at most") != std::string::npos || trimmed.find("foreach over") != std::string::npos ||
+           trimmed.find("(@hist_") != std::string::npos))
         loops.push_back(trimmed.substr(3));
     }
   }
@@ -146,10 +149,37 @@ void explainLoadFailure(const BpftraceRun& run, const std::string& probe, const 
   if (!loops.empty()) {
     err << "  bpftrace 0.17 only has plain bounded loops, whose every iteration the verifier walks; "
            "the loops responsible:\n";
-    for (const std::string& l : loops) err << "    " << l << "\n";
+    bool maxaction = false, foreach = false;
+    for (const std::string& l : loops) {
+      err << "    " << l << "\n";
+      maxaction |= l.find("MAXACTION") != std::string::npos;
+      foreach |= l.find("foreach over") != std::string::npos;
+    }
+    if (maxaction) err << "  Loops bounded by MAXACTION verify faster with a smaller -D MAXACTION=N.\n";
+    if (foreach) err << "  foreach loops verify faster with a smaller -D BPFTRACE_FOREACH_MAX=N (entries per array).\n";
   }
   err << "  The C target runs such loops as open-coded iterators, which verify in one pass: "
          "use `stp2bpf run " << run.stpName << "` (the native runtime) or --target=c.\n";
+}
+
+// bpftrace 0.17 looks the -c command's program up itself and refuses a name that matches
+// more than one file (with /bin a link to /usr/bin, `cat` matches two): give it the first
+// match on PATH, as a shell would run it.
+std::string resolveCommand(const std::string& command) {
+  size_t start = command.find_first_not_of(' ');
+  if (start == std::string::npos) return command;
+  size_t end = command.find(' ', start);
+  std::string program = command.substr(start, end == std::string::npos ? std::string::npos : end - start);
+  if (program.find('/') != std::string::npos) return command;
+  const char* path = std::getenv("PATH");
+  std::istringstream dirs(path ? path : "/usr/bin:/bin");
+  std::string dir;
+  while (std::getline(dirs, dir, ':')) {
+    std::string full = (dir.empty() ? "." : dir) + "/" + program;
+    if (access(full.c_str(), X_OK) == 0)
+      return full + (end == std::string::npos ? "" : command.substr(end));
+  }
+  return command;
 }
 
 }  // namespace
@@ -169,7 +199,7 @@ int runBpftrace(const BpftraceRun& run, std::ostream& err) {
   std::vector<std::string> argv = {run.bpftrace, "-q", "-B", "none"};
   if (!run.command.empty()) {
     argv.push_back("-c");
-    argv.push_back(run.command);
+    argv.push_back(resolveCommand(run.command));
   }
   argv.push_back(path);
   for (const std::string& a : run.args) argv.push_back(a);

@@ -166,6 +166,10 @@ int Driver::run(std::ostream& out, std::ostream& err) {
     if (slash != std::string::npos) bt.scriptName = bt.scriptName.substr(slash + 1);
     auto fm = ctx.limits.extra.find("BPFTRACE_FOREACH_MAX");
     if (fm != ctx.limits.extra.end()) bt.foreachMax = std::max(1LL, std::atoll(fm->second.c_str()));
+    // For pass 5 (run under bpftrace): the end marker, so its exit dump can be removed, and
+    // target() as the -c command's pid.  One emit only, so its warnings print once.
+    bt.endMarker = options_.lastPass >= 5;
+    bt.childCommand = !options_.command.empty();
     shown = diags_.all().size();
     std::string text = backends::bpftrace::emit(ctx, bt);
     for (size_t i = shown; i < diags_.all().size(); ++i) Diagnostics::printOne(err, diags_.all()[i], options_.colour);
@@ -180,9 +184,7 @@ int Driver::run(std::ostream& out, std::ostream& err) {
              "backend loads only when it runs (-p5)\n";
       return 1;
     }
-    // Pass 5: run under bpftrace, with the end marker so its exit dump can be removed.
-    bt.endMarker = true;
-    text = backends::bpftrace::emit(ctx, bt);
+    // Pass 5: run under bpftrace.
     runtime::BpftraceRun run;
     run.scriptText = text;
     run.stpName = options_.scriptText ? std::string("<input>") : options_.scriptFile;

@@ -23,6 +23,10 @@ using sema::Symbol;
 
 namespace {
 
+// SystemTap's histogram layout (runtime/stat.h, stat-common.c).
+constexpr int64_t kLogBuckets = 128;  // HIST_LOG_BUCKETS; bucket 64 (HIST_LOG_BUCKET0) holds 0
+constexpr int kHistWidth = 50;        // HIST_WIDTH: the longest bar
+
 // bpftrace identifiers cannot contain '$' (SystemTap's can, after the first character).
 std::string mangle(const std::string& name) {
   std::string out;
@@ -59,16 +63,33 @@ std::string locationComment(const SourceLocation& loc) {
   return name + ":" + std::to_string(loc.line);
 }
 
+std::string replaceAll(std::string s, const std::string& from, const std::string& to) {
+  for (size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size()))
+    s.replace(at, from.size(), to);
+  return s;
+}
+
+std::string num(int64_t v) { return std::to_string(v); }
+
+// A histogram a statistic is printed or indexed with (SystemTap allows one per variable).
+struct HistogramShape {
+  HistogramKind kind = HistogramKind::Log;
+  int64_t start = 0, stop = 0, interval = 1;
+  const Histogram* node = nullptr;
+  int64_t buckets() const { return kind == HistogramKind::Log ? kLogBuckets : (stop - start) / interval + 3; }
+};
+
 // Finds things the emitter must know before it starts: arrays that need key logs, whether
-// exit() is called, and which statistics are used.
+// exit() is called, histograms, and which locals are ever read.
 class Survey : public Visitor {
  public:
   using Visitor::visit;
   explicit Survey(const sema::Program& p) : prog(p) {}
   const sema::Program& prog;
-  std::set<const Symbol*> keyLogged;  // arrays iterated, tested with `in`, or auto-printed
-  std::set<const Symbol*> histLog;     // statistics printed with @hist_log
-  std::map<const Symbol*, const Histogram*> histLinear;
+  // Arrays iterated, tested with `in`, deleted whole, or auto-printed.
+  std::set<const Symbol*> keyLogged;
+  std::map<const Symbol*, HistogramShape> histograms;
+  std::set<const Symbol*> readLocals;
   bool exitCalled = false;
 
   void visit(ArrayIn& n) override {
@@ -77,7 +98,33 @@ class Survey : public Visitor {
   }
   void visit(ForeachStmt& n) override {
     if (const Symbol* s = prog.symbolOf(n.array)) keyLogged.insert(s);
-    Visitor::visit(n);
+    // Keys and value are written, not read.
+    visit(n.array);
+    for (Expr* s : n.slice) visit(s);
+    visit(n.limit);
+    visit(n.body);
+  }
+  void visit(DeleteStmt& n) override {
+    if (auto* a = as<ArrayIndex>(n.target)) {
+      for (Expr* i : a->indices) visit(i);
+      return;
+    }
+    if (const Symbol* s = prog.symbolOf(n.target); s && !s->keyTypes.empty()) keyLogged.insert(s);
+  }
+  void visit(Assignment& n) override {
+    if (auto* v = as<Variable>(n.target)) {
+      if (n.op != AssignOp::Assign) visit(*v);  // x += ... reads x
+    } else {
+      visit(n.target);
+    }
+    visit(n.value);
+  }
+  void visit(TryStmt& n) override {
+    visit(n.body);
+    visit(n.handler);
+  }
+  void visit(Variable& n) override {
+    if (const Symbol* s = prog.symbolOf(&n); s && s->kind != sema::SymbolKind::Global) readLocals.insert(s);
   }
   void visit(FunctionCall& n) override {
     if (n.name == "exit") exitCalled = true;
@@ -86,9 +133,14 @@ class Survey : public Visitor {
   void visit(Histogram& n) override {
     Expr* o = n.operand;
     if (auto* a = as<ArrayIndex>(o)) o = a->base;
-    if (const Symbol* s = prog.symbolOf(o)) {
-      if (n.histKind == HistogramKind::Log) histLog.insert(s);
-      else histLinear[s] = &n;
+    if (const Symbol* s = prog.symbolOf(o); s && !histograms.count(s)) {
+      HistogramShape h;
+      h.kind = n.histKind;
+      h.start = n.start;
+      h.stop = n.stop;
+      h.interval = n.interval > 0 ? n.interval : 1;
+      h.node = &n;
+      histograms[s] = h;
     }
     Visitor::visit(n);
   }
@@ -102,6 +154,10 @@ bool containsNext(Stmt* s) {
   } f;
   f.visit(s);
   return f.found;
+}
+
+bool endsFlow(const Stmt* s) {
+  return s && (s->kind == Kind::BreakStmt || s->kind == Kind::ContinueStmt || s->kind == Kind::NextStmt);
 }
 
 class Emitter {
@@ -118,6 +174,11 @@ class Emitter {
     }
     for (const Symbol* g : prog_.autoPrint)
       if (!g->keyTypes.empty()) survey_.keyLogged.insert(g);
+    for (const auto& [s, h] : survey_.histograms) {
+      if (h.kind == HistogramKind::Linear && (h.buckets() < 3 || h.buckets() > 128))
+        unsupported(h.node, "@hist_linear with " + num(h.buckets() - 2) +
+                                " buckets (SystemTap allows 1 to 126, runtime/stat-common.c)");
+    }
 
     header();
     std::vector<DerivedProbe*> begins, ends, errors, others;
@@ -141,6 +202,41 @@ class Emitter {
     return out_.str();
   }
 
+  // Inserts the tables into BEGIN once all expressions have been emitted (tables are
+  // discovered while emitting).
+  std::string finish(std::string text) {
+    std::ostringstream tables;
+    if (strings_.values.size() > 1) {
+      tables << "  // Interned strings: id -> value, and each value's rank in byte order\n";
+      std::vector<size_t> order(strings_.values.size());
+      for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+      std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return strings_.values[a] < strings_.values[b]; });
+      for (size_t i = 0; i < strings_.values.size(); ++i)
+        tables << "  @__str[" << i << "] = " << btString(strings_.values[i]) << ";\n";
+      for (size_t r = 0; r < order.size(); ++r) tables << "  @__rank[" << order[r] << "] = " << r << ";\n";
+      if (needLengths_)
+        for (size_t i = 0; i < strings_.values.size(); ++i)
+          tables << "  @__strlen[" << i << "] = " << strings_.values[i].size() << ";\n";
+    }
+    for (const std::string& l : tableLines_) tables << "  " << l << "\n";
+    if (needSpaces_) {
+      tables << "  // Blank strings for padding (printf widths, histograms): @__spaces[n] is n spaces\n";
+      for (int i = 0; i <= kMaxSpaces; ++i) tables << "  @__spaces[" << i << "] = \"" << std::string(i, ' ') << "\";\n";
+    }
+    if (needBars_) {
+      tables << "  // Histogram bars: @__bars[n] is n '@'\n";
+      for (int i = 0; i <= kHistWidth; ++i) tables << "  @__bars[" << i << "] = \"" << std::string(i, '@') << "\";\n";
+    }
+    tables << typePreamble();
+    std::string marker = "  // @@TABLES@@\n";
+    size_t at = text.find(marker);
+    if (at != std::string::npos) text.replace(at, marker.size(), tables.str());
+    std::string empty = "// SystemTap begin probes, in priority order, after the global initialisers\nBEGIN {\n}\n\n";
+    size_t e = text.find(empty);
+    if (e != std::string::npos) text.erase(e, empty.size());
+    return text;
+  }
+
  private:
   // ================================================================ layout
 
@@ -156,6 +252,11 @@ class Emitter {
     --indent_;
     line("}");
   }
+  void orElse() {
+    --indent_;
+    line("} else {");
+    ++indent_;
+  }
 
   void header() {
     out_ << "#!/usr/bin/env bpftrace\n"
@@ -165,7 +266,9 @@ class Emitter {
          << "// bpftrace's BPFTRACE_STRLEN (64 by default) are cut, SystemTap's MAXSTRINGLEN is "
          << ctx_.limits.maxStringLen << ".\n"
          << "// Limits: MAXACTION " << ctx_.limits.maxAction << " (iterations per loop), foreach over at most "
-         << opt_.foreachMax << " entries per array.\n";
+         << opt_.foreachMax << " entries per array.\n"
+         << "// Loop state lives in maps keyed by cpu (@__...[cpu]): the verifier then sees every\n"
+         << "// pass of a loop alike, and walks each bounded loop once per pass, not once per path.\n";
   }
 
   // ================================================================ probes
@@ -175,16 +278,16 @@ class Emitter {
     const tapset::KernelFeatures& kf = ctx_.kernel.features();
     switch (a.kind) {
       case ProbeKind::Timer: {
-        if (a.timerUnit == "s" || a.timerUnit == "sec") return "interval:s:" + std::to_string(a.timerCount);
-        if (a.timerUnit == "ms" || a.timerUnit == "msec") return "interval:ms:" + std::to_string(a.timerCount);
-        if (a.timerUnit == "us" || a.timerUnit == "usec") return "interval:us:" + std::to_string(a.timerCount);
-        if (a.timerUnit == "hz") return "interval:hz:" + std::to_string(a.timerCount);
+        if (a.timerUnit == "s" || a.timerUnit == "sec") return "interval:s:" + num(a.timerCount);
+        if (a.timerUnit == "ms" || a.timerUnit == "msec") return "interval:ms:" + num(a.timerCount);
+        if (a.timerUnit == "us" || a.timerUnit == "usec") return "interval:us:" + num(a.timerCount);
+        if (a.timerUnit == "hz") return "interval:hz:" + num(a.timerCount);
         // ns and jiffies have no unit in bpftrace 0.17: use microseconds.
-        if (a.periodNs % 1000 == 0) return "interval:us:" + std::to_string(a.periodNs / 1000);
-        why = "a timer period of " + std::to_string(a.periodNs) + " ns is not a whole number of microseconds";
+        if (a.periodNs % 1000 == 0) return "interval:us:" + num(a.periodNs / 1000);
+        why = "a timer period of " + num(a.periodNs) + " ns is not a whole number of microseconds";
         return "";
       }
-      case ProbeKind::Profile: return "profile:hz:" + std::to_string(1000000000 / a.periodNs);
+      case ProbeKind::Profile: return "profile:hz:" + num(1000000000 / a.periodNs);
       case ProbeKind::Tracepoint: return "tracepoint:" + a.system + ":" + a.event;
       case ProbeKind::KernelFunction:
         if (kf.fentry) return (a.isReturn ? "kretfunc:" : "kfunc:") + a.symbol;
@@ -193,7 +296,7 @@ class Emitter {
         return "";
       case ProbeKind::UserFunction: return (a.isReturn ? "uretprobe:" : "uprobe:") + a.path + ":" + a.symbol;
       case ProbeKind::Usdt: return "usdt:" + a.path + ":" + a.symbol;
-      case ProbeKind::PerfSoftware: return "software:" + a.perfEvent + ":" + std::to_string(a.perfSample);
+      case ProbeKind::PerfSoftware: return "software:" + a.perfEvent + ":" + num(a.perfSample);
       case ProbeKind::Unsupported: why = a.unsupportedReason; return "";
       default: why = "this probe type has no bpftrace equivalent"; return "";
     }
@@ -224,26 +327,21 @@ class Emitter {
     std::string head = spec;
     if (p.condition) head += " /" + expr(p.condition) + "/";
     open(head);
-    localNames_.clear();
+    line("// after exit() or an error, SystemTap starts no new probe handlers");
+    line("if (@__exit) { return; }");
     declareLocals(p);
     body(p.body);
-    exitCheck(p.body);
+    if (survey_.exitCalled) line("if (@__exit) { exit(); }");
     close();
     out_ << '\n';
     probe_ = nullptr;
   }
 
-  void exitCheck(Stmt* body) {
-    if (!survey_.exitCalled) return;
-    line("if (@__exit) { exit(); }");
-  }
-
   void beginBlock(const std::vector<DerivedProbe*>& begins) {
-    // Always written: the string tables found while translating the other probes are
-    // inserted at the marker afterwards (finish()); an empty BEGIN is removed there.
+    // Always written: the tables found while translating the other probes are inserted at
+    // the marker afterwards (finish()); an empty BEGIN is removed there.
     line("// SystemTap begin probes, in priority order, after the global initialisers");
     open("BEGIN");
-    localNames_.clear();
     for (const Symbol* g : prog_.globals) {
       if (!g->init) continue;
       probe_ = nullptr;
@@ -256,22 +354,33 @@ class Emitter {
     out_ << '\n';
   }
 
+  // END: after an error SystemTap runs the error probes and skips the end probes (man
+  // stapprobes); otherwise the end probes in priority order, with the display of unread
+  // globals between those of priority 0 and the later ones (the display is a synthetic
+  // `probe end` after the script's own).
   void endBlock(const std::vector<DerivedProbe*>& ends, const std::vector<DerivedProbe*>& errors) {
-    line("// SystemTap end probes, then the globals SystemTap prints at exit; maps it would");
-    line("// not print are cleared so that bpftrace does not dump them");
+    line("// SystemTap error or end probes, and the globals SystemTap prints at exit; maps it");
+    line("// would not print are cleared so that bpftrace does not dump them");
     open("END");
-    localNames_.clear();
     if (!errors.empty()) {
       open("if (@__error)");
       for (DerivedProbe* p : errors) part(*p);
-      close();
+      orElse();
+    } else {
+      open("if (@__error == 0)");
     }
-    for (DerivedProbe* p : ends) part(*p);
+    size_t i = 0;
+    for (; i < ends.size() && ends[i]->point.priority <= 0; ++i) part(*ends[i]);
+    if (!prog_.autoPrint.empty()) line("// globals written but never read");
     for (const Symbol* g : prog_.autoPrint) autoPrint(g);
+    for (; i < ends.size(); ++i) part(*ends[i]);
+    close();
     clearMaps();
-    if (opt_.endMarker) line("printf(\"__stp2bpf_end_of_output__\\n\");  // for stp2bpf run");
+    if (opt_.endMarker) line("printf(\"" + std::string(runtimeEndMarker()) + "\\n\");  // for stp2bpf run");
     close();
   }
+
+  static const char* runtimeEndMarker() { return "__stp2bpf_end_of_output__"; }
 
   // A begin/end/error probe merged into BEGIN or END.
   void part(DerivedProbe& p) {
@@ -304,7 +413,7 @@ class Emitter {
     std::string base = "$" + mangle(s->name);
     std::string name = base;
     for (int n = 2; usedLocalNames_.count(name) && usedLocalNames_[name] != localKind(s); ++n)
-      name = base + "_" + std::to_string(n);
+      name = base + "_" + num(n);
     usedLocalNames_[name] = localKind(s);
     localNames_[s] = name;
     return name;
@@ -316,11 +425,27 @@ class Emitter {
     return 0;
   }
 
-  std::string fresh(const std::string& what) { return "$__" + what + std::to_string(++counter_); }
+  std::string fresh(const std::string& what) { return "$__" + what + num(++counter_); }
+
+  // A map for state carried from one pass of a generated loop to the next, one entry per
+  // cpu (BEGIN and END run once: one entry).  Kept out of the BPF stack so that the
+  // verifier, which tracks stack values precisely, sees every pass alike and does not
+  // multiply paths; values read back from a map are unknown to it.
+  std::string stateMap(const std::string& what) {
+    std::string name = "@__" + what + num(++counter_);
+    stateMaps_.push_back(name);
+    bool once = !probe_ || probe_->point.kind == ProbeKind::Begin || probe_->point.kind == ProbeKind::End ||
+                probe_->point.kind == ProbeKind::Error;
+    return name + (once ? "[0]" : "[cpu]");
+  }
+
+  bool isRead(const Symbol* s) const { return survey_.readLocals.count(s) > 0; }
 
   void declareLocals(DerivedProbe& p) {
-    // SystemTap locals start at 0 or "" on every probe hit; bpftrace needs a first assignment.
+    // SystemTap locals start at 0 or "" on every probe hit; bpftrace needs a first
+    // assignment.  Locals never read need none (their stores are dropped too).
     for (const Symbol* s : p.locals) {
+      if (!isRead(s)) continue;
       if (s->type == Type::String && !strings_.isInterned(s)) line(localRef(s) + " = \"\";");
       else if (s->type == Type::Long || s->type == Type::String) line(localRef(s) + " = 0;");
     }
@@ -334,16 +459,32 @@ class Emitter {
 
   void body(Stmt* s) {
     if (auto* b = as<Block>(s)) {
-      for (Stmt* c : b->statements) statement(c);
+      for (Stmt* c : b->statements) {
+        statement(c);
+        if (endsFlow(c)) break;  // what follows is unreachable (bpftrace warns about it)
+      }
     } else if (s) {
       statement(s);
     }
   }
 
+  // An assignment to a local that is never read: SystemTap elides it ("Eliding assignment"),
+  // and so does this translation (tapset aliases set many such locals).
+  bool deadStore(Stmt* s) {
+    auto* es = as<ExprStmt>(s);
+    auto* a = es ? as<Assignment>(es->expr) : nullptr;
+    if (!a || a->op == AssignOp::Aggregate) return false;
+    auto* v = as<Variable>(a->target);
+    const Symbol* sym = v ? prog_.symbolOf(v) : nullptr;
+    return sym && sym->kind != sema::SymbolKind::Global && !isRead(sym);
+  }
+
   void statement(Stmt* s) {
-    // Division by zero is SystemTap's run-time error: check every divisor first (lowering
-    // put conditional divisions in statements of their own).
-    divisionChecks(s);
+    if (deadStore(s)) return;
+    // Run-time errors of the statement's own expressions first: SystemTap checks each
+    // divisor and each statistic as it evaluates it, and lowering left no conditional
+    // evaluation inside a statement's expressions.
+    runtimeChecks(s);
     switch (s->kind) {
       case Kind::Block: body(s); break;
       case Kind::ExprStmt: exprStatement(static_cast<ExprStmt*>(s)->expr); break;
@@ -352,9 +493,7 @@ class Emitter {
         open("if (" + cond(i->cond) + ")");
         body(i->thenStmt);
         if (i->elseStmt) {
-          --indent_;
-          line("} else {");
-          ++indent_;
+          orElse();
           body(i->elseStmt);
         }
         close();
@@ -401,49 +540,57 @@ class Emitter {
     // moves lines starting with "ERROR: " to stderr.
     line("printf(" + btString("ERROR: " + message + "\n") + ");");
     line("@__error = 1;");
+    line("@__exit = 1;");
     line("exit();");
   }
 
-  void divisionChecks(Stmt* s) {
-    std::vector<Binary*> divs;
-    collectDivisions(s, divs);
-    for (Binary* d : divs) {
-      if (as<NumberLiteral>(d->right)) continue;
-      open("if (" + expr(d->right) + " == 0)");
-      runtimeError(std::string("division by 0 near operator '") + binaryOpSpelling(d->op) + "' at " +
-                   d->loc.str());
-      close();
-    }
-  }
-
-  // Divisions evaluated by this statement itself (not by nested statements).
-  void collectDivisions(Stmt* s, std::vector<Binary*>& out) {
+  // Divisions by zero ("division by 0 near operator '/' at ...", runtime/linux/arith.c)
+  // and @min/@max/@avg of an empty statistic ("empty aggregate"), as SystemTap's
+  // generated code reports them.
+  void runtimeChecks(Stmt* s) {
     struct F : Visitor {
       using Visitor::visit;
-      std::vector<Binary*>* out;
+      std::vector<Binary*> divs;
+      std::vector<Assignment*> divAssigns;
+      std::vector<StatOp*> stats;
       void visit(Binary& b) override {
-        if (b.op == BinaryOp::Div || b.op == BinaryOp::Mod) out->push_back(&b);
+        if (b.op == BinaryOp::Div || b.op == BinaryOp::Mod) divs.push_back(&b);
         Visitor::visit(b);
       }
       void visit(Assignment& a) override {
-        if (a.op == AssignOp::Div || a.op == AssignOp::Mod) divAssign.push_back(&a);
+        if (a.op == AssignOp::Div || a.op == AssignOp::Mod) divAssigns.push_back(&a);
         Visitor::visit(a);
       }
-      std::vector<Assignment*> divAssign;
+      void visit(StatOp& n) override {
+        if (n.stat == StatKind::Min || n.stat == StatKind::Max || n.stat == StatKind::Avg) stats.push_back(&n);
+        Visitor::visit(n);
+      }
+      // Only what the statement evaluates unconditionally.
+      void visit(Ternary& t) override { visit(t.cond); }
     } f;
-    f.out = &out;
     switch (s->kind) {
       case Kind::ExprStmt: f.visit(static_cast<ExprStmt*>(s)->expr); break;
       case Kind::IfStmt: f.visit(static_cast<IfStmt*>(s)->cond); break;
       case Kind::ForeachStmt: f.visit(static_cast<ForeachStmt*>(s)->limit); break;
       case Kind::DeleteStmt: f.visit(static_cast<DeleteStmt*>(s)->target); break;
-      default: break;
+      default: return;
     }
-    for (Assignment* a : f.divAssign) {
+    for (Binary* d : f.divs) {
+      if (as<NumberLiteral>(d->right)) continue;
+      open("if (" + expr(d->right) + " == 0)");
+      runtimeError(std::string("division by 0 near operator '") + binaryOpSpelling(d->op) + "' at " + d->loc.str());
+      close();
+    }
+    for (Assignment* a : f.divAssigns) {
       if (as<NumberLiteral>(a->value)) continue;
       open("if (" + expr(a->value) + " == 0)");
-      runtimeError(std::string("division by 0 near operator '") + assignOpSpelling(a->op) + "' at " +
-                   a->loc.str());
+      runtimeError(std::string("division by 0 near operator '") + assignOpSpelling(a->op) + "' at " + a->loc.str());
+      close();
+    }
+    for (StatOp* st : f.stats) {
+      open("if (" + statistic(st, StatKind::Count) + " == 0)");
+      std::string op = st->stat == StatKind::Min ? "@min" : st->stat == StatKind::Max ? "@max" : "@avg";
+      runtimeError("empty aggregate near operator '" + op + "' at " + st->loc.str());
       close();
     }
   }
@@ -453,9 +600,8 @@ class Emitter {
       case Kind::Assignment: assignment(static_cast<Assignment*>(e)); break;
       case Kind::IncDec: {
         auto* i = static_cast<IncDec*>(e);
-        std::string target = lvalueRef(i->operand);
         touchKey(i->operand);
-        line(target + (i->increment ? "++;" : "--;"));
+        line(lvalueRef(i->operand) + (i->increment ? "++;" : "--;"));
         break;
       }
       case Kind::PrintCall: print(static_cast<PrintCall*>(e)); break;
@@ -473,6 +619,7 @@ class Emitter {
     if (c->name == "error") {
       line("printf(\"ERROR: %s\\n\", " + stringOf(c->args[0]) + ");");
       line("@__error = 1;");
+      line("@__exit = 1;");
       line("exit();");
       return;
     }
@@ -516,7 +663,17 @@ class Emitter {
     return "@" + mangle(s->name) + suffix + "[" + keysOf(a->indices) + "]";
   }
 
-  // Before writing an element of a key-logged array: record a new key.
+  // The key of a key-log entry (a tuple for several keys) as the array's key list.
+  static std::string keyList(const Symbol* arr, const std::string& k) {
+    if (arr->keyTypes.size() <= 1) return k;
+    std::string out;
+    for (size_t i = 0; i < arr->keyTypes.size(); ++i) out += (i ? ", " : "") + k + "." + num(static_cast<int64_t>(i));
+    return out;
+  }
+
+  // Key logs: an array that is iterated, tested with `in` or deleted whole keeps its keys
+  // densely in @a__key[1..@a__n], with @a__slot[key] the position of each key (0: absent).
+  // Before writing an element: record a new key.
   void touchKey(Expr* target) {
     auto* a = as<ArrayIndex>(target);
     if (!a) return;
@@ -525,8 +682,8 @@ class Emitter {
     std::string keys = keysOf(a->indices);
     std::string name = "@" + mangle(s->name);
     open("if (" + name + "__slot[" + keys + "] == 0)");
-    open("if (" + name + "__n >= " + std::to_string(opt_.foreachMax) + ")");
-    runtimeError("array " + s->name + " has more than " + std::to_string(opt_.foreachMax) +
+    open("if (" + name + "__n >= " + num(opt_.foreachMax) + ")");
+    runtimeError("array " + s->name + " has more than " + num(opt_.foreachMax) +
                  " entries, the bpftrace translation's limit for arrays it iterates "
                  "(-D BPFTRACE_FOREACH_MAX=N raises it; --target=c has no such limit)");
     close();
@@ -568,10 +725,9 @@ class Emitter {
       case AssignOp::Shr:
         line(target + " = " + signedShiftRight(target, expr(a->value)) + ";");
         return;
-      default: {
+      default:
         line(target + " " + assignOpSpelling(a->op) + " " + expr(a->value) + ";");
         return;
-      }
     }
   }
 
@@ -582,45 +738,127 @@ class Emitter {
     return s && strings_.isInterned(s);
   }
 
-  // `x <<< v`: count, sum, min, max (and histogram buckets) kept in plain maps.
-  void aggregate(Assignment* a) {
-    std::string keys, name;
-    if (auto* ai = as<ArrayIndex>(a->target)) {
-      keys = keysOf(ai->indices);
-      name = "@" + mangle(prog_.symbolOf(ai->base)->name);
-      touchKey(a->target);
+  // The statistic of a `<<<` target or an extractor's operand: its maps and keys.
+  struct StatRef {
+    const Symbol* sym = nullptr;
+    std::string name;  // @x
+    std::string keys;  // "k1, k2" or ""
+    std::string at(const std::string& suffix) const { return name + suffix + (keys.empty() ? "" : "[" + keys + "]"); }
+    std::string bucket(const std::string& b) const { return name + "__hist[" + (keys.empty() ? "" : keys + ", ") + b + "]"; }
+  };
+  StatRef statRef(Expr* o) {
+    StatRef r;
+    if (auto* a = as<ArrayIndex>(o)) {
+      r.sym = prog_.symbolOf(a->base);
+      r.keys = keysOf(a->indices);
     } else {
-      name = "@" + mangle(prog_.symbolOf(a->target)->name);
+      r.sym = prog_.symbolOf(o);
     }
-    auto at = [&](const std::string& suffix) { return name + suffix + (keys.empty() ? "" : "[" + keys + "]"); };
+    r.name = r.sym ? "@" + mangle(r.sym->name) : "@__invalid";
+    return r;
+  }
+
+  // `x <<< v`: count, sum, min, max and the histogram buckets, kept in plain maps.
+  void aggregate(Assignment* a) {
+    StatRef st = statRef(a->target);
+    touchKey(a->target);
     std::string v = fresh("v");
     line(v + " = " + expr(a->value) + ";");
-    line(at("__count") + " = " + at("__count") + " + 1;");
-    line(at("__sum") + " = " + at("__sum") + " + " + v + ";");
-    open("if (" + at("__count") + " == 1 || " + v + " < " + at("__min") + ")");
-    line(at("__min") + " = " + v + ";");
+    line(st.at("__count") + " = " + st.at("__count") + " + 1;");
+    line(st.at("__sum") + " = " + st.at("__sum") + " + " + v + ";");
+    open("if (" + st.at("__count") + " == 1 || " + v + " < " + st.at("__min") + ")");
+    line(st.at("__min") + " = " + v + ";");
     close();
-    open("if (" + at("__count") + " == 1 || " + v + " > " + at("__max") + ")");
-    line(at("__max") + " = " + v + ";");
+    open("if (" + st.at("__count") + " == 1 || " + v + " > " + st.at("__max") + ")");
+    line(st.at("__max") + " = " + v + ";");
     close();
-    const Symbol* s = prog_.symbolOf(as<ArrayIndex>(a->target) ? static_cast<ArrayIndex*>(a->target)->base : a->target);
-    if (survey_.histLog.count(s) || survey_.histLinear.count(s))
-      unsupported(a, "@hist_log/@hist_linear histograms under bpftrace (not yet)");
+    auto h = survey_.histograms.find(st.sym);
+    if (h == survey_.histograms.end()) return;
+    std::string b = fresh("bucket");
+    if (h->second.kind == HistogramKind::Log) {
+      // _stp_val_to_bucket: 64 for 0, 65 + floor(log2 v) above, 63 - floor(log2 -v) below.
+      // floor(log2 m) without branches (one verifier path): at each step, s is `half` if
+      // m >> half is not 0, found as ((m >> half) + 2^half - 1) >> half, a 0 or 1.
+      std::string m = fresh("m"), l = fresh("log2"), sh = fresh("s");
+      line("// @hist_log bucket of " + v + " (runtime/stat-common.c _stp_val_to_bucket)");
+      line(b + " = 64;");
+      open("if (" + v + " != 0)");
+      line(m + " = " + v + " < 0 ? -" + v + " : " + v + ";");
+      open("if (" + m + " < 0)");
+      line(l + " = 63;  // the magnitude of INT64_MIN");
+      orElse();
+      line(l + " = 0;");
+      for (int half : {32, 16, 8, 4, 2, 1}) {
+        int log = half == 32 ? 5 : half == 16 ? 4 : half == 8 ? 3 : half == 4 ? 2 : half == 2 ? 1 : 0;
+        std::string ones = num((int64_t(1) << half) - 1);
+        line(sh + " = ((" + m + " >> " + num(half) + ") + " + ones + ") >> " + num(half) +
+             (log ? " << " + num(log) : std::string()) + ";");
+        line(m + " = " + m + " >> " + sh + ";");
+        line(l + " = " + l + " + " + sh + ";");
+      }
+      close();
+      line(b + " = " + v + " > 0 ? 65 + " + l + " : 63 - " + l + ";");
+      close();
+    } else {
+      const HistogramShape& hs = h->second;
+      line("// @hist_linear bucket of " + v + ": 0 below " + num(hs.start) + ", " + num(hs.buckets() - 1) +
+           " above the last interval (runtime/stat-common.c __stp_stat_add)");
+      line(b + " = " + v + " - " + (hs.start < 0 ? "(" + num(hs.start) + ")" : num(hs.start)) + ";");
+      open("if (" + b + " < 0)");
+      line(b + " = 0;");
+      orElse();
+      line(b + " = (int64)((uint64)" + b + " / " + num(hs.interval) + ") + 1;");
+      close();
+      open("if (" + b + " >= " + num(hs.buckets() - 1) + ")");
+      line(b + " = " + num(hs.buckets() - 1) + ";");
+      close();
+    }
+    line(st.bucket(b) + " = " + st.bucket(b) + " + 1;");
+  }
+
+  // The entries of a statistic's histogram, for delete.
+  void deleteBuckets(const StatRef& st) {
+    auto h = survey_.histograms.find(st.sym);
+    if (h == survey_.histograms.end()) return;
+    std::string i = fresh("b");
+    line(i + " = 0;");
+    open("while (" + i + " < " + num(h->second.buckets()) + ")");
+    line("delete(" + st.bucket(i) + ");");
+    line(i + "++;");
+    close();
   }
 
   void deleteStatement(DeleteStmt* d) {
     if (auto* a = as<ArrayIndex>(d->target)) {
-      const Symbol* s = prog_.symbolOf(a->base);
       for (Expr* k : a->indices)
         if (!k) {
           unsupported(d, "'delete' with a '*' wildcard key");
           return;
         }
-      line("delete(" + arrayRef(a) + ");");
-      if (s && survey_.keyLogged.count(s)) line("@" + mangle(s->name) + "__slot[" + keysOf(a->indices) + "] = 0;");
-      if (s && s->type == Type::Stats)
-        for (const char* suffix : {"__count", "__sum", "__min", "__max"})
-          line("delete(" + arrayRef(a, suffix) + ");");
+      const Symbol* s = prog_.symbolOf(a->base);
+      if (!s) return;
+      std::string name = "@" + mangle(s->name);
+      std::string keys = keysOf(a->indices);
+      if (s->type == Type::Stats) {
+        StatRef st = statRef(a);
+        for (const char* suffix : {"__count", "__sum", "__min", "__max"}) line("delete(" + st.at(suffix) + ");");
+        deleteBuckets(st);
+      } else {
+        line("delete(" + name + "[" + keys + "]);");
+      }
+      if (survey_.keyLogged.count(s)) {
+        // Keep the key log dense: the last key moves into the freed slot.
+        std::string slot = fresh("slot"), last = fresh("last");
+        line(slot + " = " + name + "__slot[" + keys + "];");
+        open("if (" + slot + " != 0)");
+        line(last + " = " + name + "__key[" + name + "__n];");
+        line(name + "__key[" + slot + "] = " + last + ";");
+        line(name + "__slot[" + keyList(s, last) + "] = " + slot + ";");
+        line("delete(" + name + "__key[" + name + "__n]);");
+        line("delete(" + name + "__slot[" + keys + "]);");
+        line(name + "__n = " + name + "__n - 1;");
+        close();
+      }
       return;
     }
     const Symbol* s = prog_.symbolOf(d->target);
@@ -630,44 +868,81 @@ class Emitter {
       return;
     }
     std::string name = "@" + mangle(s->name);
-    if (s->keyTypes.empty() && s->type != Type::Stats) {
-      line(name + " = " + (s->type == Type::String && !strings_.isInterned(s) ? "\"\"" : "0") + ";");
+    if (s->keyTypes.empty()) {
+      if (s->type == Type::Stats) {
+        StatRef st = statRef(d->target);
+        for (const char* suffix : {"__count", "__sum", "__min", "__max"}) line(st.at(suffix) + " = 0;");
+        deleteBuckets(st);
+      } else {
+        line(name + " = " + (s->type == Type::String && !strings_.isInterned(s) ? "\"\"" : "0") + ";");
+      }
       return;
     }
-    if (s->type == Type::Stats)
-      for (const char* suffix : {"__count", "__sum", "__min", "__max"}) line("clear(" + name + suffix + ");");
-    else
-      line("clear(" + name + ");");
-    if (survey_.keyLogged.count(s)) {
-      line("clear(" + name + "__slot);");
-      line("clear(" + name + "__key);");
-      line(name + "__n = 0;");
+    // A whole array: every entry through the key log.  (bpftrace's clear() would run later,
+    // in user space, while the probe goes on.)
+    std::string i = fresh("slot"), k = fresh("key");
+    line("// delete " + s->name + ": every entry, through its key log");
+    line(i + " = 0;");
+    open("while (" + i + " < " + num(opt_.foreachMax) + ")");
+    line(i + "++;");
+    open("if (" + i + " > " + name + "__n)");
+    line("break;");
+    close();
+    line(k + " = " + name + "__key[" + i + "];");
+    std::string kl = keyList(s, k);
+    if (s->type == Type::Stats) {
+      StatRef st{s, name, kl};
+      for (const char* suffix : {"__count", "__sum", "__min", "__max"}) line("delete(" + st.at(suffix) + ");");
+      deleteBuckets(st);
+    } else {
+      line("delete(" + name + "[" + kl + "]);");
     }
+    line("delete(" + name + "__slot[" + kl + "]);");
+    close();
+    line(name + "__n = 0;");
   }
 
   // ---------------------------------------------------------------- loops
 
+  // A loop whose every pass the verifier walks: the counter bounds it.  For a bound from
+  // MAXACTION the loop wanting a pass beyond it is SystemTap's MAXACTION error, checked
+  // after the loop's own exit test.
   void loop(LoopStmt* l) {
-    line("// " + locationComment(l->loc) + ": " + l->origin + " loop, at most " + std::to_string(l->bound) +
+    line("// " + locationComment(l->loc) + ": " + l->origin + " loop, at most " + num(l->bound) +
          (l->boundIsExact ? " passes (proved)" : " passes (MAXACTION, checked at run time)"));
     std::string n = fresh("iter");
     line(n + " = 0;");
-    // The counter bounds the loop for the verifier; past the bound the loop wanted to go
-    // on, which is SystemTap's MAXACTION error.
-    open("while (" + n + " <= " + std::to_string(l->bound) + ")");
-    open("if (" + n + " == " + std::to_string(l->bound) + ")");
-    if (l->boundIsExact) {
-      line("break;");
-    } else {
-      runtimeError("MAXACTION exceeded: a loop ran " + std::to_string(l->bound) +
-                   " times (at " + l->loc.str() + "; -D MAXACTION=N raises the limit)");
-    }
-    close();
-    line(n + "++;");
+    std::vector<Stmt*> stmts;
+    if (auto* b = as<Block>(l->body)) stmts = b->statements;
+    else if (l->body) stmts.push_back(l->body);
     ++loopDepth_;
     continueSteps_.push_back(l->step ? std::function<void()>([this, l] { body(l->step); }) : nullptr);
-    body(l->body);
-    if (l->step) body(l->step);
+    size_t first = 0;
+    if (l->boundIsExact) {
+      open("while (" + n + " < " + num(l->bound) + ")");
+      line(n + "++;");
+    } else {
+      open("while (" + n + " <= " + num(l->bound) + ")");
+      // The loop's exit test comes first (lowering puts it there).
+      auto* test = stmts.empty() ? nullptr : as<IfStmt>(stmts[0]);
+      if (test && !test->elseStmt && (endsFlow(test->thenStmt) ||
+                                      (as<Block>(test->thenStmt) && !static_cast<Block*>(test->thenStmt)->statements.empty() &&
+                                       endsFlow(static_cast<Block*>(test->thenStmt)->statements.back())))) {
+        statement(stmts[0]);
+        first = 1;
+      }
+      open("if (" + n + " == " + num(l->bound) + ")");
+      runtimeError("MAXACTION exceeded near keyword at " + l->loc.str() + " (the bpftrace translation allows " +
+                   num(l->bound) + " passes of this loop; -D MAXACTION=N raises it)");
+      close();
+      line(n + "++;");
+    }
+    bool ended = false;
+    for (size_t i = first; i < stmts.size() && !ended; ++i) {
+      statement(stmts[i]);
+      ended = endsFlow(stmts[i]);
+    }
+    if (l->step && !ended) body(l->step);
     continueSteps_.pop_back();
     --loopDepth_;
     close();
@@ -676,7 +951,7 @@ class Emitter {
   void foreach(ForeachStmt* f) {
     const Symbol* arr = prog_.symbolOf(f->array);
     if (!arr) {
-      unsupported(f, "foreach over a histogram");
+      unsupported(f, "foreach over a histogram's buckets");
       return;
     }
     if (!f->slice.empty()) {
@@ -684,142 +959,142 @@ class Emitter {
       return;
     }
     std::string name = "@" + mangle(arr->name);
-    std::string slot = fresh("slot"), visited = fresh("visited"), limit;
+    const int64_t max = opt_.foreachMax;
     bool sorted = f->sortDirection != 0;
-    line("// " + locationComment(f->loc) + ": foreach loop over " + arr->name + ", at most " +
-         std::to_string(opt_.foreachMax) + " entries" + (sorted ? ", sorted by selection" : ""));
+    std::string order;
+    if (sorted) {
+      order = std::string(", sorted by ") + (f->sortColumn == 0 ? "value" : "key " + num(f->sortColumn)) +
+              (f->sortDirection > 0 ? " ascending" : " descending") + " (selection)";
+    }
+    line("// " + locationComment(f->loc) + ": foreach over " + arr->name + order + ", at most " + num(max) +
+         " entries (BPFTRACE_FOREACH_MAX)");
+    std::string limit;
     if (f->limit) {
       limit = fresh("limit");
       line(limit + " = " + expr(f->limit) + ";");
     }
+    std::string visited = fresh("visited"), pass = fresh("pass"), key = fresh("key");
     line(visited + " = 0;");
-    int64_t max = opt_.foreachMax;
-    auto keyAt = [&](const std::string& s) { return name + "__key[" + s + "]"; };
-    auto liveAt = [&](const std::string& s, const std::string& key) {
-      return name + "__slot[" + key + "] == " + s;
-    };
-    // The key of a slot as the array's key list: a tuple's fields for several keys.
-    auto keyList = [&](const std::string& k) {
-      if (arr->keyTypes.size() <= 1) return k;
-      std::string out;
-      for (size_t i = 0; i < arr->keyTypes.size(); ++i) out += (i ? ", " : "") + k + "." + std::to_string(i);
-      return out;
-    };
-    auto bindKeys = [&](const std::string& k) {
-      for (size_t i = 0; i < f->keys.size(); ++i) {
-        const Symbol* ks = prog_.symbolOf(f->keys[i]);
-        std::string v = arr->keyTypes.size() > 1 ? k + "." + std::to_string(i) : k;
-        if (ks) line(localRef(ks) + " = " + v + ";");
-      }
-      if (f->value)
-        if (const Symbol* vs = prog_.symbolOf(f->value))
-          line(localRef(vs) + " = " + name + "[" + keyList(k) + "];");
-    };
-    std::string seen;
+    line(pass + " = 0;");
+    std::string prevSlot, prevValue;
     if (sorted) {
-      seen = "@__seen" + std::to_string(++counter_);
-      seenMaps_.push_back(seen);
-      line("clear(" + seen + ");");
+      prevSlot = stateMap("prev");
+      prevValue = stateMap("prevval");
+      line(prevSlot + " = 0;  // the slot visited last, and its sort value");
+      line(prevValue + " = 0;");
     }
-    std::string outer = fresh("pass");
-    line(outer + " = 0;");
-    open("while (" + outer + " < " + std::to_string(max) + ")");
-    line(outer + "++;");
+    open("while (" + pass + " < " + num(max) + ")");
+    line(pass + "++;");
     if (f->limit) {
       open("if (" + visited + " >= " + limit + ")");
       line("break;");
       close();
     }
-    std::string key = fresh("key");
     if (!sorted) {
-      line(slot + " = " + outer + ";");
-      open("if (" + slot + " > " + name + "__n)");
+      open("if (" + pass + " > " + name + "__n)");
       line("break;");
       close();
-      line(key + " = " + keyAt(slot) + ";");
-      open("if (" + liveAt(slot, keyList(key)) + ")");
+      line(key + " = " + name + "__key[" + pass + "];");
     } else {
-      // Selection: the best entry not yet visited, by the sort column.
-      std::string best = fresh("best"), s = fresh("s"), bestKey = fresh("bestkey"), k = fresh("k");
+      // Selection: the entry that comes next after the one visited last, in the order of
+      // (sort value, slot); equal values go in slot order.
+      std::string best = stateMap("best"), bestValue = stateMap("bestval");
+      // (Loop-invariant values are read from their maps where they are compared, never kept
+      // in variables: compared with the precise loop counter, a variable's range would be
+      // narrowed differently in every pass and the verifier's paths would multiply.)
+      std::string s = fresh("s"), k = fresh("k"), v = fresh("v"), b = fresh("b");
+      const std::string& n = name + "__n";
+      const std::string& ps = prevSlot;
+      const std::string& pv = prevValue;
+      bool asc = f->sortDirection > 0;
       line(best + " = 0;");
+      line(bestValue + " = 0;");
       line(s + " = 0;");
-      line(bestKey + " = " + keyAt("1") + ";");
-      open("while (" + s + " < " + std::to_string(max) + ")");
+      open("while (" + s + " < " + num(max) + ")");
       line(s + "++;");
-      open("if (" + s + " > " + name + "__n)");
+      open("if (" + s + " > " + n + ")");
       line("break;");
       close();
-      line(k + " = " + keyAt(s) + ";");
-      open("if (" + liveAt(s, keyList(k)) + " && " + seen + "[" + s + "] == 0)");
-      std::string better = sortBetter(f, arr, name, keyList(k), keyList(bestKey), k, bestKey);
-      open("if (" + best + " == 0 || " + better + ")");
+      line(k + " = " + name + "__key[" + s + "];");
+      line(v + " = " + sortValue(f, arr, name, k) + ";");
+      std::string after = "(" + ps + " == 0 || " + v + (asc ? " > " : " < ") + pv + " || (" + v + " == " + pv +
+                          " && " + s + " > " + ps + "))";
+      std::string before = "(" + best + " == 0 || " + v + (asc ? " < " : " > ") + bestValue + ")";
+      open("if (" + after + " && " + before + ")");
       line(best + " = " + s + ";");
-      line(bestKey + " = " + k + ";");
+      line(bestValue + " = " + v + ";");
       close();
       close();
-      close();
-      open("if (" + best + " == 0)");
+      line(b + " = " + best + ";");
+      open("if (" + b + " == 0)");
       line("break;");
       close();
-      line(seen + "[" + best + "] = 1;");
-      line(key + " = " + bestKey + ";");
-      open("if (1)");
+      line(prevSlot + " = " + b + ";");
+      line(prevValue + " = " + bestValue + ";");
+      line(key + " = " + name + "__key[" + b + "];");
     }
     line(visited + "++;");
-    bindKeys(key);
+    for (size_t i = 0; i < f->keys.size(); ++i) {
+      const Symbol* ks = prog_.symbolOf(f->keys[i]);
+      if (ks && isRead(ks)) line(localRef(ks) + " = " + (arr->keyTypes.size() > 1 ? key + "." + num(static_cast<int64_t>(i)) : key) + ";");
+    }
+    if (f->value)
+      if (const Symbol* vs = prog_.symbolOf(f->value); vs && isRead(vs))
+        line(localRef(vs) + " = " + name + "[" + keyList(arr, key) + "];");
     ++loopDepth_;
     continueSteps_.push_back(nullptr);
-    if (!rawBody_.empty()) line(rawBody_);
-    else body(f->body);
+    if (!rawBody_.empty()) {
+      for (const std::string& l : rawBody_) line(l);
+    } else {
+      body(f->body);
+    }
     continueSteps_.pop_back();
     --loopDepth_;
     close();
-    close();
-    if (sorted) line("clear(" + seen + ");");
   }
 
-  // The condition under which entry `k` sorts before entry `best`.
-  std::string sortBetter(ForeachStmt* f, const Symbol* arr, const std::string& name, const std::string& kList,
-                         const std::string& bList, const std::string& k, const std::string& b) {
-    std::string op = f->sortDirection > 0 ? " < " : " > ";
+  // The value entry `k` (a key-log entry) sorts by.
+  std::string sortValue(ForeachStmt* f, const Symbol* arr, const std::string& name, const std::string& k) {
+    std::string kl = keyList(arr, k);
     if (f->sortColumn == 0) {
       if (arr->type == Type::Stats) {
-        std::string agg = "__count";
+        StatRef st{arr, name, kl};
         switch (f->sortAggregate) {
-          case StatKind::Sum: agg = "__sum"; break;
-          case StatKind::Min: agg = "__min"; break;
-          case StatKind::Max: agg = "__max"; break;
-          default: break;
+          case StatKind::Sum: return st.at("__sum");
+          case StatKind::Min: return st.at("__min");
+          case StatKind::Max: return st.at("__max");
+          case StatKind::Avg: return signedDivision(true, st.at("__sum"), st.at("__count"));
+          default: return st.at("__count");
         }
-        if (f->sortAggregate == StatKind::Avg)
-          return "(" + name + "__sum[" + kList + "] / " + name + "__count[" + kList + "])" + op + "(" + name +
-                 "__sum[" + bList + "] / " + name + "__count[" + bList + "])";
-        return name + agg + "[" + kList + "]" + op + name + agg + "[" + bList + "]";
       }
       if (arr->type == Type::String) {
         if (!strings_.isInterned(arr)) {
           unsupported(f, "sorting by a string value under bpftrace 0.17 (it cannot compare strings by order)");
           return "0";
         }
-        return "@__rank[" + name + "[" + kList + "]]" + op + "@__rank[" + name + "[" + bList + "]]";
+        return "@__rank[" + name + "[" + kl + "]]";
       }
-      return name + "[" + kList + "]" + op + name + "[" + bList + "]";
+      return name + "[" + kl + "]";
     }
     size_t col = static_cast<size_t>(f->sortColumn - 1);
-    std::string kc = arr->keyTypes.size() > 1 ? k + "." + std::to_string(col) : k;
-    std::string bc = arr->keyTypes.size() > 1 ? b + "." + std::to_string(col) : b;
+    if (col >= arr->keyTypes.size()) return "0";
     if (arr->keyTypes[col] == Type::String) {
       unsupported(f, "sorting by a string key under bpftrace 0.17 (it cannot compare strings by order)");
       return "0";
     }
-    return kc + op + bc;
+    return arr->keyTypes.size() > 1 ? k + "." + num(static_cast<int64_t>(col)) : k;
   }
 
   // ---------------------------------------------------------------- printing
 
   void print(PrintCall* p) {
     if (p->histogram) {
-      unsupported(p, "printing a histogram under bpftrace (not yet)");
+      printHistogram(p);
+      return;
+    }
+    if (printKindReturnsString(p->printKind)) {
+      unsupported(p, std::string("'") + printKindName(p->printKind) + "' builds a string at run time, which "
+                                                                       "bpftrace 0.17 cannot do");
       return;
     }
     std::vector<std::string> args;
@@ -835,15 +1110,10 @@ class Emitter {
       }
     } else {
       for (size_t i = 0; i < p->args.size(); ++i) {
-        if (i && printKindHasDelimiter(p->printKind)) format += escapeFormat(p->formatOrDelimiter);
+        if (i && printKindHasDelimiter(p->printKind)) format += literalFormat(p->formatOrDelimiter, args);
         appendValue(p->args[i], format, args);
       }
       if (printKindAddsNewline(p->printKind)) format += "\\n";
-    }
-    if (printKindReturnsString(p->printKind)) {
-      unsupported(p, std::string("'") + printKindName(p->printKind) + "' builds a string at run time, which "
-                                                                       "bpftrace 0.17 cannot do");
-      return;
     }
     std::string call = "printf(\"" + format + "\"";
     for (const std::string& a : args) call += ", " + a;
@@ -860,33 +1130,193 @@ class Emitter {
     }
   }
 
+  static bool simpleOperand(const std::string& e) {
+    if (e.empty()) return false;
+    size_t i = (e[0] == '$' || e[0] == '@') ? 1 : 0;
+    for (; i < e.size(); ++i)
+      if (!std::isalnum(static_cast<unsigned char>(e[i])) && e[i] != '_') return false;
+    return true;
+  }
+
   bool convertFormat(const std::vector<FormatSpec>& specs, const std::vector<Expr*>& values,
                      std::string& format, std::vector<std::string>& args, std::string& why) {
     size_t next = 0;
     for (const FormatSpec& s : specs) {
       if (s.conv == FormatSpec::Conv::Literal) {
-        format += escapeFormat(s.literal);
+        format += literalFormat(s.literal, args);
         continue;
       }
       if (next >= values.size()) {
         why = "printf has fewer values than its format needs";
         return false;
       }
-      std::string conv;
-      if (!translateConversion(s, conv, why)) return false;
+      ConversionText ct;
+      if (!translateConversion(s, ct, why)) return false;
       Expr* v = values[next++];
-      if (s.conv == FormatSpec::Conv::String) {
-        format += conv;
-        args.push_back(stringOf(v));
-      } else if (s.conv == FormatSpec::Conv::Char) {
-        format += conv;
-        args.push_back(expr(v));
-      } else {
-        format += conv;
-        args.push_back(expr(v));
+      std::string value = s.conv == FormatSpec::Conv::String ? stringOf(v) : expr(v);
+      if (ct.valueReused && !simpleOperand(value)) {
+        std::string t = fresh("pf");
+        line(t + " = " + value + ";");
+        value = t;
+      }
+      std::string magnitude;
+      for (const std::string& a : ct.args)
+        if (a.find("$M") != std::string::npos && magnitude.empty()) {
+          magnitude = fresh("pfm");
+          line(magnitude + " = " + replaceAll(ct.magnitude, "$V", value) + ";");
+        }
+      if (ct.needsSpaces) needSpaces_ = true;
+      format += ct.format;
+      for (const std::string& a : ct.args) {
+        std::string arg = replaceAll(a, "$SPACES", "@__spaces");
+        if (!magnitude.empty()) arg = replaceAll(arg, "$M", magnitude);
+        args.push_back(replaceAll(arg, "$V", value));
       }
     }
     return true;
+  }
+
+  // needed_space(v) of runtime/stat-common.c: the characters of v in decimal.
+  std::string neededSpace(const std::string& v) {
+    return "(" + v + " < 0 ? 1 + " + digitCount("-" + v, 10) + " : " + digitCount(v, 10) + ")";
+  }
+
+  // print(@hist_log(x)) / print(@hist_linear(x, ...)): the text of runtime/stat-common.c
+  // _stp_stat_print_histogram_buf, step by step.  Every value computed before or across the
+  // row loop lives in a state map and is read back where it is used, so the verifier sees
+  // unknown values there instead of one precise value per path (digit counts, margins).
+  void printHistogram(PrintCall* p) {
+    Histogram* h = p->histogram;
+    StatRef st = statRef(h->operand);
+    auto shapeIt = survey_.histograms.find(st.sym);
+    if (!st.sym || shapeIt == survey_.histograms.end()) {
+      unsupported(p, "this histogram");
+      return;
+    }
+    HistogramShape shape = shapeIt->second;
+    if (shape.kind != h->histKind || shape.start != h->start || shape.stop != h->stop ||
+        shape.interval != (h->interval > 0 ? h->interval : 1)) {
+      unsupported(p, "two different histograms of one statistic (SystemTap allows one)");
+      return;
+    }
+    const bool isLog = shape.kind == HistogramKind::Log;
+    const int64_t nb = shape.buckets();
+    const std::string last = num(nb - 1);
+    needSpaces_ = needBars_ = true;
+    line("// " + locationComment(p->loc) + ": " + printKindName(p->printKind) + "(@hist_" +
+         (isLog ? "log" : "linear") + "(...)): the text of runtime/stat-common.c _stp_stat_print_histogram_buf");
+    open("if (" + st.at("__count") + " == 0)");
+    runtimeError(std::string("empty aggregate near identifier '") + printKindName(p->printKind) + "' at " +
+                 p->loc.str());
+    close();
+
+    std::string lo = stateMap("low"), hi = stateMap("high"), top = stateMap("valmax"), under = stateMap("under"),
+                over = stateMap("over"), scale = stateMap("scale"), cnt = stateMap("cntspace"),
+                vs = stateMap("valspace"), eliding = stateMap("eliding");
+    std::string i = fresh("b"), c = fresh("c");
+    line("// the first and last used buckets, and the largest count");
+    line(lo + " = -1;");
+    line(hi + " = 0;");
+    line(top + " = 0;");
+    line(i + " = 0;");
+    open("while (" + i + " < " + num(nb) + ")");
+    line(c + " = " + st.bucket(i) + ";");
+    open("if (" + c + " > 0)");
+    line("if (" + lo + " < 0) { " + lo + " = " + i + "; }");
+    line(hi + " = " + i + ";");
+    line("if (" + c + " > " + top + ") { " + top + " = " + c + "; }");
+    close();
+    line(i + "++;");
+    close();
+    line("// two zero rows of margin on each side" + std::string(isLog ? " (none below 0 for positive data)" : ""));
+    for (int round = 0; round < 2; ++round) {
+      if (isLog) line("if (" + lo + " != 64 && " + lo + " > 0) { " + lo + " = " + lo + " - 1; }");
+      else line("if (" + lo + " > 0) { " + lo + " = " + lo + " - 1; }");
+      line("if (" + hi + " < " + last + ") { " + hi + " = " + hi + " + 1; }");
+    }
+    line(under + " = 0;");
+    line(over + " = 0;");
+    if (!isLog) {
+      line("// the underflow and overflow rows only when they count something");
+      line("if (" + lo + " == 0 && " + st.bucket("0") + " == 0) { " + lo + " = 1; }");
+      line("if (" + hi + " == " + last + " && " + st.bucket(last) + " == 0) { " + hi + " = " + num(nb - 2) + "; }");
+      line("if (" + lo + " == 0) { " + under + " = 1; }");
+      line("if (" + hi + " == " + last + ") { " + over + " = 1; }");
+    }
+    line("// bars scaled to at most " + num(kHistWidth) + " '@'; the widths of the count and value columns");
+    line(scale + " = 1;");
+    line("if (" + top + " > " + num(kHistWidth) + ") { " + scale + " = (int64)(((uint64)" + top + " + " +
+         num(kHistWidth - 1) + ") / " + num(kHistWidth) + "); }");
+    line(cnt + " = " + digitCount(top, 10) + ";");
+    std::string a = fresh("edge"), b = fresh("edge"), w = fresh("width");
+    if (isLog) {
+      line(a + " = " + bucketValue(hi) + ";");
+      line(vs + " = " + neededSpace(a) + ";");
+      line(b + " = " + bucketValue(lo) + ";");
+      line(w + " = " + neededSpace(b) + ";");
+    } else {
+      line(a + " = " + num(shape.start) + ";");
+      line(vs + " = " + neededSpace(a) + " + " + under + ";");
+      line(b + " = " + num(shape.start) + " + " + num(shape.interval) + " * " + hi + ";");
+      line(w + " = " + neededSpace(b) + " + " + over + ";");
+    }
+    line("if (" + w + " > " + vs + ") { " + vs + " = " + w + "; }");
+    line("if (" + vs + " < 5) { " + vs + " = 5; }");
+    line("printf(\"%svalue |" + std::string(kHistWidth, '-') + " count\\n\", @__spaces[" + vs + " - 5]);");
+
+    std::string n = fresh("row"), r = fresh("b"), keep = fresh("keep"), val = fresh("val"), count = fresh("count");
+    line("// the rows from the first to the last bucket shown");
+    line(eliding + " = 0;");
+    line(n + " = 0;");
+    open("while (" + n + " < " + num(nb) + ")");
+    line(r + " = " + lo + " + " + n + ";");
+    line(n + "++;");
+    open("if (" + r + " > " + hi + ")");
+    line("break;");
+    close();
+    line("// a zero row between zero rows (2 each side, HIST_ELISION) is left out, marked by '~'");
+    line(keep + " = 0;");
+    for (int d = -2; d <= 2; ++d) {
+      std::string at = d == 0 ? r : "(" + r + (d < 0 ? " - " : " + ") + num(d < 0 ? -d : d) + ")";
+      std::string inRange = d < 0 ? at + " >= " + lo + " && " : d > 0 ? at + " <= " + hi + " && " : "";
+      line("if (" + inRange + st.bucket(at) + " != 0) { " + keep + " = 1; }");
+    }
+    open("if (" + keep + " == 0)");
+    line(eliding + " = 1;");
+    line("continue;");
+    close();
+    open("if (" + eliding + ")");
+    line("printf(\"%s ~\\n\", @__spaces[" + vs + "]);");
+    line(eliding + " = 0;");
+    close();
+    if (isLog) {
+      line(val + " = " + bucketValue(r) + ";");
+      line("printf(\"%s%ld |\", @__spaces[" + vs + " - " + neededSpace(val) + "], " + val + ");");
+    } else {
+      open("if (" + r + " == 0)");
+      line("printf(\"%s<%ld |\", @__spaces[" + vs + " - " + neededSpace(num(shape.start)) + " - 1], " +
+           num(shape.start) + ");");
+      orElse();
+      open("if (" + r + " == " + last + ")");
+      line(val + " = " + num(shape.start) + " + " + num(shape.interval * (nb - 3)) + ";");
+      line("printf(\"%s>%ld |\", @__spaces[" + vs + " - " + neededSpace(val) + " - 1], " + val + ");");
+      orElse();
+      line(val + " = " + num(shape.start) + " + (" + r + " - 1) * " + num(shape.interval) + ";");
+      line("printf(\"%s%ld |\", @__spaces[" + vs + " - " + neededSpace(val) + "], " + val + ");");
+      close();
+      close();
+    }
+    line(count + " = " + st.bucket(r) + ";");
+    line("printf(\"%-" + num(kHistWidth) + "s%s%ld\\n\", @__bars[(int64)((uint64)" + count + " / (uint64)" + scale +
+         ")], @__spaces[1 + " + cnt + " - " + digitCount(count, 10) + "], " + count + ");");
+    close();
+    line(printKindAddsNewline(p->printKind) ? "printf(\"\\n\\n\");" : "printf(\"\\n\");");
+  }
+
+  // _stp_bucket_to_val: the value a log histogram's bucket starts at.
+  static std::string bucketValue(const std::string& i) {
+    return "(" + i + " == 64 ? 0 : (" + i + " < 64 ? (" + i + " == 0 ? (-9223372036854775807 - 1) : -(1 << (63 - " +
+           i + "))) : 1 << (" + i + " - 65)))";
   }
 
   // ================================================================ expressions
@@ -898,11 +1328,8 @@ class Emitter {
 
   // The expression as a real bpftrace string.
   std::string stringOf(Expr* e) {
-    if (strings_.isInterned(e)) {
-      if (auto* s = as<StringLiteral>(e)) return btString(s->value);
-      return "@__str[" + expr(e) + "]";
-    }
     if (auto* s = as<StringLiteral>(e)) return btString(s->value);
+    if (strings_.isInterned(e)) return "@__str[" + expr(e) + "]";
     return expr(e);
   }
 
@@ -910,7 +1337,7 @@ class Emitter {
   std::string idOf(Expr* e) {
     if (auto* s = as<StringLiteral>(e)) {
       auto it = strings_.ids.find(s->value);
-      if (it != strings_.ids.end()) return std::to_string(it->second);
+      if (it != strings_.ids.end()) return num(it->second);
     }
     if (strings_.isInterned(e)) return expr(e);
     unsupported(e, "this string value (it cannot be interned)");
@@ -922,11 +1349,11 @@ class Emitter {
       case Kind::NumberLiteral: {
         int64_t v = static_cast<NumberLiteral*>(e)->value;
         if (v == INT64_MIN) return "(-9223372036854775807 - 1)";
-        return v < 0 ? "(" + std::to_string(v) + ")" : std::to_string(v);
+        return v < 0 ? "(" + num(v) + ")" : num(v);
       }
       case Kind::StringLiteral: {
         auto* s = static_cast<StringLiteral*>(e);
-        if (strings_.isInterned(e)) return std::to_string(strings_.id(s->value));
+        if (strings_.isInterned(e)) return num(strings_.id(s->value));
         return btString(s->value);
       }
       case Kind::Variable: {
@@ -935,9 +1362,12 @@ class Emitter {
       }
       case Kind::ArrayIndex: {
         auto* a = static_cast<ArrayIndex*>(e);
-        if (as<Histogram>(a->base)) {
-          unsupported(e, "reading a histogram bucket under bpftrace (not yet)");
-          return "0";
+        if (auto* h = as<Histogram>(a->base)) {
+          if (a->indices.size() != 1 || !a->indices[0]) {
+            unsupported(e, "this histogram index");
+            return "0";
+          }
+          return statRef(h->operand).bucket(expr(a->indices[0]));
         }
         return arrayRef(a);
       }
@@ -974,7 +1404,10 @@ class Emitter {
           }
         return "(@" + mangle(s->name) + "__slot[" + keysOf(el->indices) + "] != 0)";
       }
-      case Kind::StatOp: return statistic(static_cast<StatOp*>(e));
+      case Kind::StatOp: {
+        auto* s = static_cast<StatOp*>(e);
+        return statistic(s, s->stat);
+      }
       case Kind::FunctionCall: return call(static_cast<FunctionCall*>(e));
       case Kind::TargetVariable: return target(static_cast<TargetVariable*>(e));
       case Kind::PrintCall:
@@ -1011,7 +1444,10 @@ class Emitter {
         return "0";
       }
       if (bothInterned) return "(" + idOf(b->left) + " " + binaryOpSpelling(b->op) + " " + idOf(b->right) + ")";
-      return "(" + stringOf(b->left) + " " + binaryOpSpelling(b->op) + " " + stringOf(b->right) + ")";
+      // strncmp rather than ==: bpftrace 0.17 warns ("Addrspace mismatch") when == compares
+      // a user-space string (a syscall argument) with a literal.
+      return "(strncmp(" + stringOf(b->left) + ", " + stringOf(b->right) + ", " + num(ctx_.limits.maxStringLen) +
+             ") " + binaryOpSpelling(b->op) + " 0)";
     }
     std::string l = expr(b->left), r = expr(b->right);
     switch (b->op) {
@@ -1041,21 +1477,14 @@ class Emitter {
     return "(" + l + " < 0 ? ~((~" + l + ") >> " + r + ") : " + l + " >> " + r + ")";
   }
 
-  std::string statistic(StatOp* s) {
-    Expr* o = s->operand;
-    std::string keys, name;
-    if (auto* a = as<ArrayIndex>(o)) {
-      name = "@" + mangle(prog_.symbolOf(a->base)->name);
-      keys = "[" + keysOf(a->indices) + "]";
-    } else {
-      name = "@" + mangle(prog_.symbolOf(o)->name);
-    }
-    switch (s->stat) {
-      case StatKind::Count: return name + "__count" + keys;
-      case StatKind::Sum: return name + "__sum" + keys;
-      case StatKind::Min: return name + "__min" + keys;
-      case StatKind::Max: return name + "__max" + keys;
-      case StatKind::Avg: return signedDivision(true, name + "__sum" + keys, name + "__count" + keys);
+  std::string statistic(StatOp* s, StatKind kind) {
+    StatRef st = statRef(s->operand);
+    switch (kind) {
+      case StatKind::Count: return st.at("__count");
+      case StatKind::Sum: return st.at("__sum");
+      case StatKind::Min: return st.at("__min");
+      case StatKind::Max: return st.at("__max");
+      case StatKind::Avg: return signedDivision(true, st.at("__sum"), st.at("__count"));
       default: unsupported(s, "@variance"); return "0";
     }
   }
@@ -1065,6 +1494,16 @@ class Emitter {
     for (Expr* a : c->args) args.push_back(a->type == Type::String && !strings_.isInterned(a) ? stringOf(a) : expr(a));
     if (c->name == "pp") return btString(probe_ ? probe_->point.text : "");
     if (c->name == "substr" || c->name == "strlen" || c->name == "isinstr") return stringFunction(c);
+    // A tracepoint's string field read with user_string()/kernel_string(): bpftrace's str()
+    // of the field itself knows its address space (a cast to an integer would lose it).
+    if ((c->name == "user_string" || c->name == "user_string_n" || c->name == "kernel_string" ||
+         c->name == "kernel_string_n") && !c->args.empty() && probe_ && probe_->point.kind == ProbeKind::Tracepoint)
+      if (auto* t = as<TargetVariable>(c->args[0]); t && t->components.empty()) {
+        std::string field = "args->" + t->name.substr(1);
+        return c->args.size() > 1 ? "str(" + field + ", " + args[1] + ")" : "str(" + field + ")";
+      }
+    // target(): the pid of -x PID (bpftrace's $1), or of the command started with -c.
+    if (c->name == "target") return opt_.childCommand ? "(int64)cpid" : "$1";
     std::string out, why;
     if (translateBuiltin(c->name, args, out, why)) return out;
     unsupported(c, "'" + c->name + "()' " + why);
@@ -1089,17 +1528,17 @@ class Emitter {
       needLengths_ = true;
       return "@__strlen[" + idOf(s) + "]";
     }
-    std::string table = "@__isinstr" + std::to_string(++counter_);
-    for (int64_t a : strings_.expressions.at(s))
-      for (int64_t b : strings_.expressions.at(c->args[1]))
-        tableLines_.push_back(table + "[" + std::to_string(a) + ", " + std::to_string(b) + "] = " +
+    std::string table = "@__isinstr" + num(++counter_);
+    for (int64_t a : valuesOf(s))
+      for (int64_t b : valuesOf(c->args[1]))
+        tableLines_.push_back(table + "[" + num(a) + ", " + num(b) + "] = " +
                               (strings_.values[a].find(strings_.values[b]) != std::string::npos ? "1" : "0") + ";");
     return table + "[" + idOf(s) + ", " + idOf(c->args[1]) + "]";
   }
 
   std::string concatTable(Expr* left, Expr* right, Expr* whole) {
     auto lv = valuesOf(left), rv = valuesOf(right);
-    std::string table = "@__concat" + std::to_string(++counter_);
+    std::string table = "@__concat" + num(++counter_);
     for (int64_t a : lv)
       for (int64_t b : rv) {
         std::string joined = strings_.values[a] + strings_.values[b];
@@ -1108,8 +1547,7 @@ class Emitter {
           unsupported(whole, "this concatenation (a result was not interned)");
           return "0";
         }
-        tableLines_.push_back(table + "[" + std::to_string(a) + ", " + std::to_string(b) + "] = " +
-                              std::to_string(it->second) + ";");
+        tableLines_.push_back(table + "[" + num(a) + ", " + num(b) + "] = " + num(it->second) + ";");
       }
     return table + "[" + idOf(left) + ", " + idOf(right) + "]";
   }
@@ -1121,28 +1559,29 @@ class Emitter {
     return {};
   }
 
-  // substr(s, start, len): with s interned, the result depends on (s, start, len); the
-  // table covers every start and length inside each value, and out-of-range arguments
-  // give "" (id 0), as SystemTap's substr does.
+  // substr(s, start, len) with s interned: a table over (s, start, len), with len clamped
+  // to the longest value; a start or length out of range finds no entry, which reads as
+  // id 0, "" (tapset/string.stp: strlcpy of at most len characters from start).
   std::string substrTable(FunctionCall* c) {
-    std::string table = "@__substr" + std::to_string(++counter_);
+    std::string table = "@__substr" + num(++counter_);
     size_t longest = 0;
-    for (int64_t id : valuesOf(c->args[0])) {
+    std::set<int64_t> values = valuesOf(c->args[0]);
+    for (int64_t id : values) longest = std::max(longest, strings_.values[id].size());
+    for (int64_t id : values) {
       const std::string& v = strings_.values[id];
-      longest = std::max(longest, v.size());
       for (size_t start = 0; start < v.size(); ++start)
-        for (size_t len = 1; start + len <= v.size(); ++len) {
+        for (size_t len = 1; len <= longest; ++len) {
           auto it = strings_.ids.find(v.substr(start, len));
-          if (it == strings_.ids.end()) continue;
-          tableLines_.push_back(table + "[" + std::to_string(id) + ", " + std::to_string(start) + ", " +
-                                std::to_string(len) + "] = " + std::to_string(it->second) + ";");
+          if (it == strings_.ids.end() || it->second == 0) continue;
+          tableLines_.push_back(table + "[" + num(id) + ", " + num(static_cast<int64_t>(start)) + ", " +
+                                num(static_cast<int64_t>(len)) + "] = " + num(it->second) + ";");
         }
     }
     std::string s = idOf(c->args[0]);
     std::string start = expr(c->args[1]);
-    // A length beyond the end is cut at the end: clamp it to the longest value.
-    std::string len = c->args.size() > 2 ? expr(c->args[2]) : std::to_string(longest);
-    std::string lenClamped = "(" + len + " > " + std::to_string(longest) + " ? " + std::to_string(longest) + " : " + len + ")";
+    std::string len = c->args.size() > 2 ? expr(c->args[2]) : num(static_cast<int64_t>(longest));
+    std::string lenClamped =
+        "(" + len + " > " + num(static_cast<int64_t>(longest)) + " ? " + num(static_cast<int64_t>(longest)) + " : " + len + ")";
     return table + "[" + s + ", " + start + ", " + lenClamped + "]";
   }
 
@@ -1180,15 +1619,15 @@ class Emitter {
 
   // ================================================================ tables and END
 
+  // SystemTap's display of a global written but never read (elaborate.cxx
+  // add_global_var_display; SystemTap 4.8 prints numbers in decimal).
   void autoPrint(const Symbol* g) {
     std::string name = "@" + mangle(g->name);
     if (g->keyTypes.empty()) {
       if (g->type == Type::Stats) {
         open("if (" + name + "__count == 0)");
         line("printf(" + btString(g->name + " @count=0x0\n") + ");");
-        --indent_;
-        line("} else {");
-        ++indent_;
+        orElse();
         line("printf(" + btString(g->name + " @count=%ld @min=%ld @max=%ld @sum=%ld @avg=%ld\n") + ", " + name +
              "__count, " + name + "__min, " + name + "__max, " + name + "__sum, " +
              signedDivision(true, name + "__sum", name + "__count") + ");");
@@ -1202,7 +1641,7 @@ class Emitter {
       return;
     }
     // Arrays: every entry, sorted by decreasing value (SystemTap's synthesized end probe
-    // does `foreach (v = [k...] in a-)`).
+    // does `foreach (v = [k...] in name-)`; for statistics by @count).
     ForeachStmt* f = ctx_.ast.make<ForeachStmt>(g->declLoc);
     auto* base = ctx_.ast.make<Variable>(g->declLoc, g->name);
     prog_.symbols[base] = const_cast<Symbol*>(g);
@@ -1213,8 +1652,9 @@ class Emitter {
     std::string format = g->name + "[";
     std::vector<std::string> keyVars;
     for (size_t i = 0; i < g->keyTypes.size(); ++i) {
-      Symbol* k = prog_.newSymbol(sema::SymbolKind::Local, "__k" + std::to_string(i), g->declLoc);
+      Symbol* k = prog_.newSymbol(sema::SymbolKind::Local, "__k" + num(static_cast<int64_t>(i)), g->declLoc);
       k->type = g->keyTypes[i];
+      survey_.readLocals.insert(k);
       auto* kv = ctx_.ast.make<Variable>(g->declLoc, k->name);
       kv->type = k->type;
       prog_.symbols[kv] = k;
@@ -1224,17 +1664,17 @@ class Emitter {
       line(localRef(k) + " = " + (k->type == Type::String ? "\"\"" : "0") + ";");
     }
     format += "]";
-    std::string call;
+    std::string keys = joinList(keyVars);
+    std::vector<std::string> call;
     if (g->type == Type::Stats) {
-      std::string keys;
-      for (size_t i = 0; i < keyVars.size(); ++i) keys += (i ? ", " : "") + keyVars[i];
       format += " @count=%ld @min=%ld @max=%ld @sum=%ld @avg=%ld\n";
-      call = "printf(" + btString(format) + ", " + joinList(keyVars) + ", " + name + "__count[" + keys + "], " +
-             name + "__min[" + keys + "], " + name + "__max[" + keys + "], " + name + "__sum[" + keys + "], " +
-             signedDivision(true, name + "__sum[" + keys + "]", name + "__count[" + keys + "]") + ")";
+      call.push_back("printf(" + btString(format) + ", " + keys + ", " + name + "__count[" + keys + "], " + name +
+                     "__min[" + keys + "], " + name + "__max[" + keys + "], " + name + "__sum[" + keys + "], " +
+                     signedDivision(true, name + "__sum[" + keys + "]", name + "__count[" + keys + "]") + ");");
     } else {
       Symbol* v = prog_.newSymbol(sema::SymbolKind::Local, "__value", g->declLoc);
       v->type = g->type;
+      survey_.readLocals.insert(v);
       auto* vv = ctx_.ast.make<Variable>(g->declLoc, v->name);
       prog_.symbols[vv] = v;
       f->value = vv;
@@ -1242,11 +1682,11 @@ class Emitter {
       if (interned) strings_.symbols.insert(v);
       line(localRef(v) + " = " + (g->type == Type::String && !interned ? "\"\"" : "0") + ";");
       format += g->type == Type::String ? "=\"%s\"\n" : "=%ld\n";
-      call = "printf(" + btString(format) + ", " + joinList(keyVars) + ", " +
-             (interned ? "@__str[" + localRef(v) + "]" : localRef(v)) + ")";
+      call.push_back("printf(" + btString(format) + ", " + keys + ", " +
+                     (interned ? "@__str[" + localRef(v) + "]" : localRef(v)) + ");");
     }
     f->body = ctx_.ast.make<Block>(g->declLoc);
-    rawBody_ = call + ";";
+    rawBody_ = call;
     foreach(f);
     rawBody_.clear();
   }
@@ -1258,28 +1698,27 @@ class Emitter {
   }
 
   void clearMaps() {
-    std::vector<std::string> names;
+    std::vector<std::pair<std::string, bool>> maps;  // name, scalar
     for (const Symbol* g : prog_.globals) {
       std::string n = "@" + mangle(g->name);
+      bool scalar = g->keyTypes.empty();
       if (g->type == Type::Stats) {
-        for (const char* s : {"__count", "__sum", "__min", "__max"}) names.push_back(n + s);
+        for (const char* s : {"__count", "__sum", "__min", "__max"}) maps.push_back({n + s, scalar});
+        if (survey_.histograms.count(g)) maps.push_back({n + "__hist", false});
       } else if (g->read || g->written) {
-        names.push_back(n);
+        maps.push_back({n, scalar});
       }
       if (survey_.keyLogged.count(g)) {
-        names.push_back(n + "__slot");
-        names.push_back(n + "__key");
-        names.push_back(n + "__n");
+        maps.push_back({n + "__slot", false});
+        maps.push_back({n + "__key", false});
+        maps.push_back({n + "__n", true});
       }
     }
-    if (survey_.exitCalled) names.push_back("@__exit");
-    names.push_back("@__error");
-    for (const std::string& t : tableNames()) names.push_back(t);
-    for (const std::string& n : seenMaps_) names.push_back(n);
-    for (const std::string& n : names) {
-      bool scalar = n == "@__exit" || n == "@__error" || (n.size() > 3 && n.compare(n.size() - 3, 3, "__n") == 0);
-      line((scalar ? "delete(" : "clear(") + n + ");");
-    }
+    maps.push_back({"@__exit", true});
+    maps.push_back({"@__error", true});
+    for (const std::string& t : tableNames()) maps.push_back({t, false});
+    for (const std::string& n : stateMaps_) maps.push_back({n, false});
+    for (const auto& [n, scalar] : maps) line((scalar ? "delete(" : "clear(") + n + ");");
   }
 
   std::vector<std::string> tableNames() {
@@ -1290,6 +1729,8 @@ class Emitter {
       out.insert("@__rank");
     }
     if (needLengths_) out.insert("@__strlen");
+    if (needSpaces_) out.insert("@__spaces");
+    if (needBars_) out.insert("@__bars");
     return {out.begin(), out.end()};
   }
 
@@ -1311,14 +1752,17 @@ class Emitter {
         out << "  " << map << "[" << k << "] = " << zero << "; delete(" << map << "[" << k << "]);\n";
       }
     };
-    bool any = false;
+    out << "  // Map types: signed integers (see typePreamble)\n";
     for (const Symbol* g : prog_.globals) {
       if (!g->read && !g->written) continue;
       std::string name = "@" + mangle(g->name);
-      if (!any) out << "  // Map types: signed integers (see typePreamble)\n";
-      any = true;
       if (g->type == Type::Stats) {
         for (const char* s : {"__count", "__sum", "__min", "__max"}) typed(name + s, g->keyTypes, "0");
+        if (survey_.histograms.count(g)) {
+          std::vector<Type> keys = g->keyTypes;
+          keys.push_back(Type::Long);
+          typed(name + "__hist", keys, "0");
+        }
       } else if (g->type == Type::Long || (g->type == Type::String && strings_.isInterned(g))) {
         if (!g->init) typed(name, g->keyTypes, "0");
       }
@@ -1329,8 +1773,8 @@ class Emitter {
         typed(name + "__key", {Type::Long}, keyZero);
       }
     }
-    for (const std::string& seen : seenMaps_) typed(seen, {Type::Long}, "0");
-    if (survey_.exitCalled) typed("@__exit", {}, "0");
+    for (const std::string& m : stateMaps_) typed(m, {Type::Long}, "0");
+    typed("@__exit", {}, "0");
     typed("@__error", {}, "0");
     return out.str();
   }
@@ -1340,35 +1784,6 @@ class Emitter {
                      what + " is not supported by the bpftrace backend; use --target=c");
   }
 
- public:
-  // Inserts the intern tables into BEGIN once all expressions have been emitted (tables
-  // are discovered while emitting).
-  std::string finish(std::string text) {
-    std::ostringstream tables;
-    if (strings_.values.size() > 1) {
-      tables << "  // Interned strings: id -> value, and each value's rank in byte order\n";
-      std::vector<size_t> order(strings_.values.size());
-      for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-      std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return strings_.values[a] < strings_.values[b]; });
-      for (size_t i = 0; i < strings_.values.size(); ++i)
-        tables << "  @__str[" << i << "] = " << btString(strings_.values[i]) << ";\n";
-      for (size_t r = 0; r < order.size(); ++r) tables << "  @__rank[" << order[r] << "] = " << r << ";\n";
-      if (needLengths_)
-        for (size_t i = 0; i < strings_.values.size(); ++i)
-          tables << "  @__strlen[" << i << "] = " << strings_.values[i].size() << ";\n";
-    }
-    for (const std::string& l : tableLines_) tables << "  " << l << "\n";
-    tables << typePreamble();
-    std::string marker = "  // @@TABLES@@\n";
-    size_t at = text.find(marker);
-    if (at != std::string::npos) text.replace(at, marker.size(), tables.str());
-    std::string empty = "// SystemTap begin probes, in priority order, after the global initialisers\nBEGIN {\n}\n\n";
-    size_t e = text.find(empty);
-    if (e != std::string::npos) text.erase(e, empty.size());
-    return text;
-  }
-
- private:
   passes::PassContext& ctx_;
   sema::Program& prog_;
   Options opt_;
@@ -1381,13 +1796,15 @@ class Emitter {
   int loopDepth_ = 0;
   bool nextIsBreak_ = false;
   bool needLengths_ = false;
-  std::string rawBody_;  // when set, foreach() writes this line as its body (auto-print)
+  bool needSpaces_ = false;
+  bool needBars_ = false;
+  std::vector<std::string> rawBody_;  // when set, foreach() writes these lines as its body (auto-print)
   const DerivedProbe* probe_ = nullptr;
   std::map<const Symbol*, std::string> localNames_;
   std::map<std::string, int> usedLocalNames_;
   std::vector<std::function<void()>> continueSteps_;
   std::vector<std::string> tableLines_;
-  std::vector<std::string> seenMaps_;
+  std::vector<std::string> stateMaps_;
 };
 
 }  // namespace

@@ -6,7 +6,9 @@ namespace stp2bpf::backends::bpftrace {
 
 namespace {
 
-// "%0", "%1" stand for the arguments.  An empty template means: no equivalent, and the
+// "%0", "%1" stand for the arguments.  bpftrace's pid, tid, uid, gid, cpu and task fields
+// are unsigned; SystemTap's are signed longs (and bpftrace warns when the two are compared),
+// hence the casts.  An empty template means: no equivalent, and the
 // note says why.
 struct Mapping {
   std::string expr;
@@ -15,14 +17,14 @@ struct Mapping {
 
 const std::map<std::string, Mapping>& table() {
   static const std::map<std::string, Mapping> t = {
-      {"pid", {"pid", ""}},
-      {"tid", {"tid", ""}},
-      {"uid", {"uid", ""}},
-      {"gid", {"gid", ""}},
-      {"euid", {"curtask->cred->euid.val", ""}},
-      {"egid", {"curtask->cred->egid.val", ""}},
-      {"ppid", {"curtask->real_parent->tgid", ""}},
-      {"cpu", {"cpu", ""}},
+      {"pid", {"(int64)pid", ""}},
+      {"tid", {"(int64)tid", ""}},
+      {"uid", {"(int64)uid", ""}},
+      {"gid", {"(int64)gid", ""}},
+      {"euid", {"(int64)curtask->cred->euid.val", ""}},
+      {"egid", {"(int64)curtask->cred->egid.val", ""}},
+      {"ppid", {"(int64)curtask->real_parent->tgid", ""}},
+      {"cpu", {"(int64)cpu", ""}},
       {"execname", {"comm", ""}},
       {"pexecname", {"curtask->real_parent->comm", ""}},
       {"task_current", {"(int64)curtask", ""}},
