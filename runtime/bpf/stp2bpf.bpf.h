@@ -101,6 +101,11 @@ STP_INLINE s64 stp_smod(s64 a, s64 b) {
   return a < 0 ? (s64)((u64)0 - r) : (s64)r;
 }
 
+/* Constant tables (interned strings, concatenation, formats): in .rodata itself.  Left
+ * to the compiler, small ones go to mergeable sections (.rodata.cst16/.cst32) that the
+ * loader does not map as data, and their lookups read wrong values. */
+#define STP_TABLE __attribute__((section(".rodata")))
+
 /* ---- strings: NUL-terminated, at most STP_MAXSTRINGLEN bytes with the NUL (SystemTap's
  * MAXSTRINGLEN), kept in buffers of STP_STRBUF bytes (the next power of two, so that
  * offsets can be masked into range for the verifier). ---- */
@@ -306,6 +311,13 @@ STP_INLINE int stp_log_bucket(s64 val) {
   if (v >> 1) { msb += 1; }
   return neg ? 63 - msb : 65 + msb;
 }
+/* An index masked into [0, mask] where the verifier sees it: clang drops a plain `& mask`
+ * when it can prove the range itself, and the verifier cannot. */
+STP_INLINE u64 stp_bound(u64 index, const u64 mask) {
+  asm volatile("%0 &= %1" : "+r"(index) : "i"(mask));
+  return index;
+}
+
 STP_INLINE int stp_linear_bucket(s64 val, s64 start, s64 interval, int buckets) {
   s64 v = val - start;
   if (v < 0) return 0;

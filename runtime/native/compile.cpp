@@ -23,6 +23,7 @@ void LLVMInitializeBPFTargetInfo();
 void LLVMInitializeBPFTarget();
 void LLVMInitializeBPFTargetMC();
 void LLVMInitializeBPFAsmPrinter();
+void LLVMInitializeBPFAsmParser();
 }
 
 namespace stp2bpf::runtime {
@@ -70,6 +71,7 @@ CompileResult compileBpfInProcess(const CompileInput& input) {
     LLVMInitializeBPFTarget();
     LLVMInitializeBPFTargetMC();
     LLVMInitializeBPFAsmPrinter();
+    LLVMInitializeBPFAsmParser();  // inline asm (stp_bound) goes through the parser
     llvm::install_fatal_error_handler(fatalCompileError);
   });
 
@@ -87,7 +89,8 @@ CompileResult compileBpfInProcess(const CompileInput& input) {
                                    "-debug-info-kind=constructor", "-dwarf-version=5",
                                    "-nostdsysteminc", "-nobuiltininc", "-I", "/stp2bpf",
                                    "-Wno-unused-value", "-Wno-pointer-sign", "-Wno-unused-function",
-                                   "-Wno-compare-distinct-pointer-types", "-ferror-limit", "20",
+                                   "-Wno-compare-distinct-pointer-types", "-w" /* only errors: warnings would print a
+                                   count on stderr, which is the script's */, "-ferror-limit", "20",
                                    "-o", "-", input.fileName};
   for (const std::string& d : input.defines) {
     args.insert(args.begin(), "-D" + d);

@@ -14,6 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <wordexp.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
@@ -60,6 +62,7 @@ struct PrintSite {
   std::string global;
   size_t keyOffset = 0;
   bool hasKey = false;
+  bool newline = false;  // println(@hist_*): a newline after the histogram
 };
 
 struct StatsFields {
@@ -136,6 +139,7 @@ Manifest parseManifest(const std::string& text) {
       for (const auto& a : p["args"])
         s.args.push_back({a["type"], a["offset"].get<size_t>(), a.value("size", size_t(8))});
     s.global = p.value("global", "");
+    s.newline = p.value("newline", false);
     if (p.contains("key_offset")) {
       s.hasKey = true;
       s.keyOffset = p["key_offset"];
@@ -201,9 +205,16 @@ std::string kernelRelease() {
 std::string* gLibbpfLog = nullptr;
 int libbpfPrint(enum libbpf_print_level level, const char* format, va_list args) {
   if (level == LIBBPF_DEBUG) return 0;
-  char buf[4096];
-  int n = vsnprintf(buf, sizeof buf, format, args);
-  if (gLibbpfLog) gLibbpfLog->append(buf, std::min<size_t>(n > 0 ? n : 0, sizeof buf - 1));
+  // The verifier's log arrives as one message of up to megabytes: its end says why.
+  va_list again;
+  va_copy(again, args);
+  int n = vsnprintf(nullptr, 0, format, again);
+  va_end(again);
+  if (n <= 0 || !gLibbpfLog) return n;
+  std::string buf(static_cast<size_t>(n) + 1, '\0');
+  vsnprintf(buf.data(), buf.size(), format, args);
+  buf.resize(static_cast<size_t>(n));
+  gLibbpfLog->append(buf);
   return n;
 }
 
@@ -244,7 +255,7 @@ class Session {
   void flushOut() {
     if (out_) fflush(out_);
   }
-  void runProbes(const std::string& kind);
+  void runProbes(const std::string& kind, int64_t minPriority = INT64_MIN, int64_t maxPriority = INT64_MAX);
   void autoPrint();
   std::vector<fmt::Stats> perCpuStats(const GlobalInfo& g, const void* key);
   uint64_t statsSeq(const GlobalInfo& g, const void* key);
@@ -381,10 +392,10 @@ bool Session::runSyscallProgram(const std::string& name, const void* ctx, size_t
   return true;
 }
 
-void Session::runProbes(const std::string& kind) {
+void Session::runProbes(const std::string& kind, int64_t minPriority, int64_t maxPriority) {
   std::vector<const ProgramInfo*> list;
   for (const auto& p : manifest_.programs)
-    if (p.kind == kind) list.push_back(&p);
+    if (p.kind == kind && p.priority >= minPriority && p.priority <= maxPriority) list.push_back(&p);
   std::stable_sort(list.begin(), list.end(),
                    [](const ProgramInfo* a, const ProgramInfo* b) { return a->priority < b->priority; });
   for (const ProgramInfo* p : list) runSyscallProgram(p->name);
@@ -534,7 +545,7 @@ int Session::handleEvent(const void* data, size_t size) {
         errorSeen_ = true;
         return 0;
       }
-      write(fmt::formatHistogram(histSpec(*g, log), st));
+      write(fmt::formatHistogram(histSpec(*g, log), st) + (s.newline ? "\n" : ""));
       return 0;
     }
     default: return 0;
@@ -689,6 +700,15 @@ void Session::startCommand() {
     while (read(gate[0], &c, 1) < 0 && errno == EINTR) {
     }
     close(gate[0]);
+    // As staprun does: a plain command line is split like the shell would (wordexp) and
+    // run directly, so target() is the command's own pid; one with shell syntax (`;`,
+    // `|`, redirections) that wordexp refuses goes to /bin/sh -c.
+    wordexp_t words;
+    if (wordexp(options_.command.c_str(), &words, WRDE_NOCMD) == 0 && words.we_wordc > 0) {
+      execvp(words.we_wordv[0], words.we_wordv);
+      std::fprintf(stderr, "stp2bpf: cannot run %s: %s\n", words.we_wordv[0], std::strerror(errno));
+      _exit(127);
+    }
     execl("/bin/sh", "sh", "-c", options_.command.c_str(), static_cast<char*>(nullptr));
     _exit(127);
   }
@@ -854,9 +874,17 @@ int Session::run() {
   links_.clear();
   keyboard_.reset();  // restores the terminal before the end probes print
   drain();
-  if (errorSeen_) runProbes("error");
-  runProbes("end");
-  autoPrint();
+  // After an error only the error probes run (man stapprobes: end probes are skipped).
+  // Otherwise the end probes in priority order, with the auto-print display where
+  // SystemTap puts it: a synthetic `probe end` after the script's, so after end(0) probes
+  // and before end(1) ones.
+  if (errorSeen_) {
+    runProbes("error");
+  } else {
+    runProbes("end", INT64_MIN, 0);
+    autoPrint();
+    runProbes("end", 1, INT64_MAX);
+  }
   bpf_map* data = nullptr;
   bpf_map* m;
   bpf_object__for_each_map(m, obj_) {

@@ -281,7 +281,9 @@ class Emitter {
           int64_t buckets = (linear->stop - linear->start) / linear->interval + 3;
           if (buckets > 256) ctx_.diags.error(linear->loc, "@hist_linear has more than 256 buckets");
           else {
-            l.add("linear", "s64", 8 * buckets, buckets);
+            // Room for the masked index (a power of two); user space reads `buckets`.
+            l.add("linear", "s64", 8 * nextPowerOfTwo(buckets), nextPowerOfTwo(buckets));
+            linearBuckets_[g] = buckets;
             linearParams_[g] = linear;
           }
         }
@@ -383,7 +385,10 @@ class Emitter {
         if (a.stats) {
           const Layout& l = statsLayouts_.at(g);
           json fields;
-          for (const Field& f : l.fields) fields[f.name] = {{"offset", f.offset}, {"count", f.arrayLen}};
+          for (const Field& f : l.fields) {
+            int64_t count = f.name == "linear" ? linearBuckets_.at(g) : f.arrayLen;  // not the padding
+            fields[f.name] = {{"offset", f.offset}, {"count", count}};
+          }
           j["stats"] = fields;
           if (linearParams_.count(g)) {
             const Histogram* h = linearParams_.at(g);
@@ -1108,12 +1113,12 @@ class Emitter {
     line("if (" + st + "->count == 0 || v > " + st + "->max) " + st + "->max = v;");
     line(st + "->count++;");
     line(st + "->sum += v;");
-    if (statsLayouts_.at(s).find("log")) line(st + "->log[stp_log_bucket(v) & 127]++;");
+    if (statsLayouts_.at(s).find("log")) line(st + "->log[stp_bound(stp_log_bucket(v), 127)]++;");
     if (linearParams_.count(s)) {
       const Histogram* h = linearParams_.at(s);
       int64_t buckets = (h->stop - h->start) / h->interval + 3;
-      line(st + "->linear[stp_linear_bucket(v, " + literal(h->start) + ", " + literal(h->interval) + ", " +
-           std::to_string(buckets) + ") & " + std::to_string(nextPowerOfTwo(buckets) - 1) + "]++;");
+      line(st + "->linear[stp_bound(stp_linear_bucket(v, " + literal(h->start) + ", " + literal(h->interval) + ", " +
+           std::to_string(buckets) + "), " + std::to_string(nextPowerOfTwo(buckets) - 1) + ")]++;");
     }
     close();
   }
@@ -1393,8 +1398,11 @@ class Emitter {
             unsupported(e, "'in' with a '*' wildcard key");
             return "0";
           }
+        // Looked up now: the array's key buffer is reused by the next access.
         std::string key = buildKey(el);
-        return "(bpf_map_lookup_elem(&" + arrays_.at(s).map + ", " + key + ") != 0)";
+        std::string t = temp();
+        line("s64 " + t + " = bpf_map_lookup_elem(&" + arrays_.at(s).map + ", " + key + ") != 0;");
+        return t;
       }
       case Kind::StatOp: return statistic(static_cast<StatOp*>(e));
       case Kind::FunctionCall: return call(static_cast<FunctionCall*>(e));
@@ -1677,7 +1685,7 @@ class Emitter {
     }
     std::string name = "stp_fmt" + std::to_string(++counter_);
     tableLines_.push_back("// " + fileLine(p->loc) + ": format of " + printKindName(p->printKind));
-    tableLines_.push_back("static const char " + name + "[] = " + cString(fmt) + ";");
+    tableLines_.push_back("static const char STP_TABLE " + name + "[] = " + cString(fmt) + ";");
     if (values.empty()) {
       line("bpf_snprintf(" + dst + ", STP_MAXSTRINGLEN, " + name + ", 0, 0);");
       return;
@@ -1767,7 +1775,7 @@ class Emitter {
         result[a * cols + b] = it->second;
       }
     auto array = [](const std::string& nm, const std::vector<int64_t>& v) {
-      std::string s = "static const s64 " + nm + "[" + std::to_string(v.size()) + "] = {";
+      std::string s = "static const s64 STP_TABLE " + nm + "[" + std::to_string(v.size()) + "] = {";
       for (size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + std::to_string(v[i]);
       return s + "};";
     };
@@ -1805,7 +1813,7 @@ class Emitter {
         }
     }
     auto array = [](const std::string& nm, const std::vector<int64_t>& v) {
-      std::string s = "static const s64 " + nm + "[" + std::to_string(v.size()) + "] = {";
+      std::string s = "static const s64 STP_TABLE " + nm + "[" + std::to_string(v.size()) + "] = {";
       for (size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + std::to_string(v[i]);
       return s + "};";
     };
@@ -1831,7 +1839,7 @@ class Emitter {
     std::string name = "stp_strlen_table";
     if (!strlenTable_) {
       strlenTable_ = true;
-      std::string line2 = "static const s64 " + name + "[" + std::to_string(nextPowerOfTwo(strings_.values.size())) + "] = {";
+      std::string line2 = "static const s64 STP_TABLE " + name + "[" + std::to_string(nextPowerOfTwo(strings_.values.size())) + "] = {";
       for (size_t i = 0; i < strings_.values.size(); ++i) line2 += (i ? ", " : "") + std::to_string(strings_.values[i].size());
       tableLines_.push_back(line2 + "};");
     }
@@ -1865,6 +1873,7 @@ class Emitter {
   std::map<const Symbol*, ArrayInfo> arrays_;
   std::map<const Symbol*, Layout> statsLayouts_;
   std::map<const Symbol*, const Histogram*> linearParams_;
+  std::map<const Symbol*, int64_t> linearBuckets_;  // @hist_linear: buckets in use
   std::map<std::string, Layout> frames_;
   std::map<int, Layout> eventLayouts_;
   json programs_ = json::array(), prints_ = json::array(), errors_ = json::array();
@@ -1897,7 +1906,7 @@ Output emit(passes::PassContext& ctx, const Options& options) {
   if (out.bpfC.empty()) return out;
   // Insert what was discovered while emitting: foreach scratch lists and the interned
   // string table, before the first program.
-  std::string extra = "// Zeros for clearing key buffers with one helper call\nstatic const char stp_zeros[" +
+  std::string extra = "// Zeros for clearing key buffers with one helper call\nstatic const char STP_TABLE stp_zeros[" +
                       std::to_string(std::max<int64_t>(e.maxZero(), e.strBuf())) +
                       "];\n#define stp_zero(p, n) bpf_probe_read_kernel((p), (n), stp_zeros)\n"
                       "#define stp_map_update(m, k, v) bpf_map_update_elem((m), (k), (v), 0)\n\n";
@@ -1905,7 +1914,7 @@ Output emit(passes::PassContext& ctx, const Options& options) {
   if (e.needsInternCopy()) {
     const auto& values = e.strings().values;
     extra += "// Interned strings, for the places that need their bytes\n";
-    extra += "static const char stp_interned[" + std::to_string(nextPowerOfTwo(values.size())) + "][" +
+    extra += "static const char STP_TABLE stp_interned[" + std::to_string(nextPowerOfTwo(values.size())) + "][" +
              std::to_string(e.strBuf()) + "] = {";
     for (size_t i = 0; i < values.size(); ++i) extra += (i ? ", " : "") + cString(values[i]);
     extra += "};\nSTP_INLINE void stp_intern_copy(char *dst, s64 id) {\n  stp_strcpy(dst, stp_interned[id & " +
