@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "common/cache_dir.h"
+#include "tapset/embedded_c.h"
 
 namespace stp2bpf::tapset {
 
@@ -97,6 +98,8 @@ TapsetLibrary::TapsetLibrary(LibraryOptions options, const frontend::ParseOption
 }
 
 void TapsetLibrary::registerScript(ast::Script* s) {
+  // Embedded-C expressions with a builtin equivalent (tapset/embedded_c.h) become calls.
+  replaceKnownEmbeddedExprs(*s, ctx_);
   for (ast::Decl* d : s->decls) owner_[d] = s;
 }
 

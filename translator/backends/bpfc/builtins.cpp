@@ -6,7 +6,8 @@ namespace stp2bpf::backends::bpfc {
 
 namespace {
 
-// "%0".."%5": the arguments; "%d": the destination buffer (string builtins).
+// "%0".."%5": the arguments, each expanded in parentheses; "%d": the destination buffer
+// (string builtins).
 std::string expand(const std::string& t, const std::vector<std::string>& args, const std::string& dst) {
   std::string out;
   for (size_t i = 0; i < t.size(); ++i) {
@@ -52,6 +53,50 @@ const std::map<std::string, std::string>& longBuiltins() {
       {"kernel_int", "stp_kernel_int(%0)"},
       {"user_long", "stp_user_long(%0)"},
       {"user_int", "stp_user_int(%0)"},
+      // The rest are in runtime/bpf/tapset.bpf.h, which says where each comes from.
+      {"kernel_char", "stp_kernel_s8(%0)"},
+      {"kernel_short", "stp_kernel_s16(%0)"},
+      {"kernel_pointer", "stp_kernel_u64(%0)"},
+      {"user_char", "stp_user_s8(%0)"},
+      {"user_short", "stp_user_s16(%0)"},
+      {"user_ushort", "stp_user_u16(%0)"},
+      {"user_ulong", "stp_user_u64(%0)"},
+      {"user_int8", "stp_user_s8(%0)"},
+      {"user_uint8", "stp_user_u8(%0)"},
+      {"user_int16", "stp_user_s16(%0)"},
+      {"user_uint16", "stp_user_u16(%0)"},
+      {"user_int32", "stp_user_int(%0)"},
+      {"user_uint32", "stp_user_u32(%0)"},
+      {"user_int64", "stp_user_long(%0)"},
+      {"user_uint64", "stp_user_u64(%0)"},
+      {"ntohs", "(s64)__builtin_bswap16((u16)%0)"},
+      {"ntohl", "(s64)__builtin_bswap32((u32)%0)"},
+      {"ntohll", "(s64)__builtin_bswap64((u64)%0)"},
+      {"htons", "(s64)__builtin_bswap16((u16)%0)"},
+      {"htonl", "(s64)__builtin_bswap32((u32)%0)"},
+      {"htonll", "(s64)__builtin_bswap64((u64)%0)"},
+      // The kernel's dev_t: MAJOR/MINOR take the low 32 bits, MKDEV is (ma << 20) | mi.
+      {"MAJOR", "(s64)((u32)%0 >> 20)"},
+      {"MINOR", "(s64)((u32)%0 & 0xfffff)"},
+      {"MKDEV", "(s64)(u32)(((u32)%0 << 20) | (u32)%1)"},
+      {"errno_p", "stp_errno_p(%0)"},
+      {"isdigit", "(s64)((u8)(%0[0] - '0') < 10)"},
+      {"_IS_ERR", "(s64)((u64)%0 >= (u64)-4095)"},
+      {"ppid", "stp_task_tgid(stp_task_parent(stp_current()))"},
+      {"euid", "stp_current_cred_id(STP_CRED_EUID)"},
+      {"egid", "stp_current_cred_id(STP_CRED_EGID)"},
+      {"task_pid", "stp_task_tgid(stp_task(%0))"},
+      {"task_tid", "stp_task_tid(stp_task(%0))"},
+      {"task_parent", "(s64)stp_task_parent(stp_task(%0))"},
+      {"task_prio", "stp_task_prio(%0)"},
+      {"task_nice", "stp_task_nice(%0)"},
+      {"task_uid", "stp_task_cred_id(%0, STP_CRED_UID)"},
+      {"task_gid", "stp_task_cred_id(%0, STP_CRED_GID)"},
+      {"task_euid", "stp_task_cred_id(%0, STP_CRED_EUID)"},
+      {"task_egid", "stp_task_cred_id(%0, STP_CRED_EGID)"},
+      // The idle task is the one with pid 0 (linux/scheduler.stp).
+      {"__is_idle", "(s64)((u32)bpf_get_current_pid_tgid() == 0)"},
+      {"_stp_is_compat_task", "stp_is_compat_task()"},
   };
   return t;
 }
@@ -62,6 +107,18 @@ const std::map<std::string, std::string>& stringBuiltins() {
       {"kernel_string", "if (bpf_probe_read_kernel_str(%d, STP_MAXSTRINGLEN, (void *)(%0)) < 0) %d[0] = 0;"},
       {"user_string", "if (bpf_probe_read_user_str(%d, STP_MAXSTRINGLEN, (void *)(%0)) < 0) %d[0] = 0;"},
       {"substr", "stp_substr(%d, %0, %1, %2);"},
+      // A missing err_msg argument expands to 0: the helper's "<unknown>".
+      {"user_string_n", "stp_user_string_n(%d, %0, %1, %2);"},
+      {"kernel_string_n", "stp_kernel_string_n(%d, %0, %1);"},
+      {"pexecname", "stp_task_execname(%d, stp_task_parent(stp_current()));"},
+      {"task_execname", "stp_task_execname(%d, stp_task(%0));"},
+      {"ctime", "stp_ctime(%d, %0);"},
+      {"errno_str", "stp_errno_str(%d, %0);"},
+      {"_signal_name", "stp_signal_name(%d, %0);"},
+      {"format_ipaddr", "stp_format_ipaddr(%d, %0, %1);"},
+      {"symname", "stp_symname(%d, %0);"},
+      {"symdata", "stp_symdata(%d, %0);"},
+      {"syscall_name", "stp_syscall_name(%d, %0);"},
   };
   return t;
 }
@@ -72,7 +129,7 @@ bool translateLongBuiltin(const std::string& name, const std::vector<std::string
                           std::string& out, std::string& why) {
   auto it = longBuiltins().find(name);
   if (it == longBuiltins().end()) {
-    why = "is not supported by the C backend yet";
+    why = "(no BPF C implementation yet)";
     return false;
   }
   out = expand(it->second, args, "");
@@ -83,7 +140,7 @@ bool translateStringBuiltin(const std::string& name, const std::string& dst,
                             const std::vector<std::string>& args, std::string& out, std::string& why) {
   auto it = stringBuiltins().find(name);
   if (it == stringBuiltins().end()) {
-    why = "is not supported by the C backend yet";
+    why = "(no BPF C implementation yet)";
     return false;
   }
   out = expand(it->second, args, dst);

@@ -1,0 +1,25 @@
+// Embedded-C expressions of SystemTap's tapset that stp2bpf knows the meaning of.
+//
+// Some tapset macros expand to a C expression, e.g. macros.stpm's
+//     @define __compat_task %( %{ /* pure */ _stp_is_compat_task() %} %)
+// which syscall_name() uses.  BPF cannot run embedded C, but these few expressions have
+// a builtin with the same meaning; a table maps the expression's text to it, and tapset
+// files are rewritten when the library parses them, before anything resolves names.
+#pragma once
+
+#include <string>
+
+#include "ast/ast.h"
+#include "ast/context.h"
+
+namespace stp2bpf::tapset {
+
+// The builtin an embedded-C expression means ("" if none): its code with comments
+// removed and blanks collapsed is looked up in the table.
+std::string builtinForEmbeddedExpr(const std::string& code);
+
+// Replaces the known embedded-C expressions of a parsed file by calls of their builtins.
+// Returns how many it replaced.
+size_t replaceKnownEmbeddedExprs(ast::Script& script, ast::AstContext& ctx);
+
+}  // namespace stp2bpf::tapset
