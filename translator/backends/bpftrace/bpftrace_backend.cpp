@@ -362,11 +362,12 @@ class Emitter {
     line("// SystemTap error or end probes, and the globals SystemTap prints at exit; maps it");
     line("// would not print are cleared so that bpftrace does not dump them");
     open("END");
+    bool normal = !ends.empty() || !prog_.autoPrint.empty();
     if (!errors.empty()) {
       open("if (@__error)");
       for (DerivedProbe* p : errors) part(*p);
-      orElse();
-    } else {
+      if (normal) orElse();
+    } else if (normal) {
       open("if (@__error == 0)");
     }
     size_t i = 0;
@@ -374,7 +375,7 @@ class Emitter {
     if (!prog_.autoPrint.empty()) line("// globals written but never read");
     for (const Symbol* g : prog_.autoPrint) autoPrint(g);
     for (; i < ends.size(); ++i) part(*ends[i]);
-    close();
+    if (normal || !errors.empty()) close();
     clearMaps();
     if (opt_.endMarker) line("printf(\"" + std::string(runtimeEndMarker()) + "\\n\");  // for stp2bpf run");
     close();
@@ -681,6 +682,7 @@ class Emitter {
     if (!s || !survey_.keyLogged.count(s)) return;
     std::string keys = keysOf(a->indices);
     std::string name = "@" + mangle(s->name);
+    line("// a new key of " + s->name + " goes into its key log");
     open("if (" + name + "__slot[" + keys + "] == 0)");
     open("if (" + name + "__n >= " + num(opt_.foreachMax) + ")");
     runtimeError("array " + s->name + " has more than " + num(opt_.foreachMax) +
@@ -974,7 +976,7 @@ class Emitter {
       line(limit + " = " + expr(f->limit) + ";");
     }
     std::string visited = fresh("visited"), pass = fresh("pass"), key = fresh("key");
-    line(visited + " = 0;");
+    if (f->limit) line(visited + " = 0;");
     line(pass + " = 0;");
     std::string prevSlot, prevValue;
     if (sorted) {
@@ -1033,7 +1035,7 @@ class Emitter {
       line(prevValue + " = " + bestValue + ";");
       line(key + " = " + name + "__key[" + b + "];");
     }
-    line(visited + "++;");
+    if (f->limit) line(visited + "++;");
     for (size_t i = 0; i < f->keys.size(); ++i) {
       const Symbol* ks = prog_.symbolOf(f->keys[i]);
       if (ks && isRead(ks)) line(localRef(ks) + " = " + (arr->keyTypes.size() > 1 ? key + "." + num(static_cast<int64_t>(i)) : key) + ";");
@@ -1165,13 +1167,21 @@ class Emitter {
           magnitude = fresh("pfm");
           line(magnitude + " = " + replaceAll(ct.magnitude, "$V", value) + ";");
         }
+      auto bind = [&](std::string text) {
+        if (!magnitude.empty()) text = replaceAll(text, "$M", magnitude);
+        return replaceAll(text, "$V", value);
+      };
+      std::string pad;
+      if (!ct.pad.empty()) {
+        pad = fresh("pad");
+        line("// " + formatToString({s}) + ": the blanks before the number, width minus digits");
+        line(pad + " = " + bind(ct.pad) + ";");
+        line("if (" + pad + " < 0) { " + pad + " = 0; }");
+      }
       if (ct.needsSpaces) needSpaces_ = true;
       format += ct.format;
-      for (const std::string& a : ct.args) {
-        std::string arg = replaceAll(a, "$SPACES", "@__spaces");
-        if (!magnitude.empty()) arg = replaceAll(arg, "$M", magnitude);
-        args.push_back(replaceAll(arg, "$V", value));
-      }
+      for (const std::string& a : ct.args)
+        args.push_back(bind(replaceAll(replaceAll(a, "$SPACES", "@__spaces"), "$PAD", pad)));
     }
     return true;
   }
@@ -1247,7 +1257,10 @@ class Emitter {
     line(scale + " = 1;");
     line("if (" + top + " > " + num(kHistWidth) + ") { " + scale + " = (int64)(((uint64)" + top + " + " +
          num(kHistWidth - 1) + ") / " + num(kHistWidth) + "); }");
-    line(cnt + " = " + digitCount(top, 10) + ";");
+    std::string t = fresh("valmax");
+    line(t + " = " + top + ";");
+    line("// (digit counts without branches: (v - 10^k) >> 63 is 1 exactly when v < 10^k)");
+    line(cnt + " = " + digitCount(t, 10) + ";");
     std::string a = fresh("edge"), b = fresh("edge"), w = fresh("width");
     if (isLog) {
       line(a + " = " + bucketValue(hi) + ";");

@@ -154,9 +154,9 @@ bool translateConversion(const FormatSpec& s, ConversionText& out, std::string& 
     }
     std::string digits = digitCount(out.magnitude == "$V" ? "$V" : "$M", base);
     if (p > 0) digits = "(" + digits + " > " + num(p) + " ? " + digits + " : " + num(p) + ")";
-    std::string pad = "(" + num(rest) + " - " + digits + ")";
+    out.pad = num(rest) + " - " + digits;
     out.format = "%s" + prefixFormat + "%" + sizes(-1, p) + unsignedLetter;
-    out.args.push_back("$SPACES[" + pad + " > 0 ? " + pad + " : 0]");
+    out.args.push_back("$SPACES[$PAD]");
     out.needsSpaces = true;
     out.valueReused = true;
   } else {

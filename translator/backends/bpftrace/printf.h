@@ -30,6 +30,9 @@ struct ConversionText {
   std::string magnitude;          // "$V", or an expression of $V (|$V| for a sign prefix)
   bool valueReused = false;
   bool needsSpaces = false;
+  // When not empty: the number of blanks before the conversion (may come out negative:
+  // then none), bound to a variable first and named "$PAD" in `args`.
+  std::string pad;
 };
 
 // Returns false with `why` for what cannot be expressed ('*' widths and precisions, %b %m
