@@ -446,6 +446,10 @@ void Session::attachAll() {
       bpf_link* l = bpf_program__attach_tracepoint(prog, p.system.c_str(), p.event.c_str());
       if (!l) fail(std::string("tracepoint attach: ") + std::strerror(errno));
       else links_.push_back(l);
+    } else if (p.kind == "raw_tracepoint") {
+      bpf_link* l = bpf_program__attach_raw_tracepoint(prog, p.event.c_str());
+      if (!l) fail(std::string("raw tracepoint attach: ") + std::strerror(errno));
+      else links_.push_back(l);
     } else if (p.kind == "kprobe") {
       bpf_link* l = bpf_program__attach_kprobe(prog, p.isReturn, p.function.c_str());
       if (l) {

@@ -29,6 +29,7 @@ PassManager elaborationPasses() {
   pm.add({"derive-probes", deriveProbes});
   pm.add({"entry-values", rewriteEntryValues});
   pm.add({"resolve", resolveSymbols});
+  pm.add({"targets", resolveTargets});
   pm.add({"types", inferTypes});
   pm.add({"usage", analyseUsage});
   return pm;

@@ -34,6 +34,7 @@ void rewriteConditionalTargets(PassContext& ctx);  // compat_rewrite.cpp
 void deriveProbes(PassContext& ctx);               // derive_probes.cpp
 void rewriteEntryValues(PassContext& ctx);         // entry_values.cpp
 void resolveSymbols(PassContext& ctx);             // resolve.cpp
+void resolveTargets(PassContext& ctx);             // targets.cpp
 void inferTypes(PassContext& ctx);                 // types.cpp
 void analyseUsage(PassContext& ctx);               // usage.cpp
 

@@ -442,6 +442,11 @@ class TypeInference {
   Type target(TargetExpr* t) {
     for (auto& comp : t->components)
       if (comp.index) expect(comp.index, Type::Long);
+    auto access = prog_.targets.find(t);
+    if (access != prog_.targets.end() && access->second.error.empty()) {
+      if (auto* c = as<CastOp>(t)) expect(c->operand, Type::Long);
+      return set(t, access->second.isString ? Type::String : Type::Long);
+    }
     if (auto* v = as<TargetVariable>(t)) {
       if (v->name.rfind("$$", 0) == 0) return set(t, Type::String);
       if (probe_ && probe_->point.kind == sema::ProbeKind::Tracepoint && v->components.empty()) {

@@ -46,6 +46,7 @@ const char* probeKindName(ProbeKind k);
 struct AttachPoint {
   ProbeKind kind = ProbeKind::Unsupported;
   bool isReturn = false;       // `.return`
+  bool rawTracepoint = false;  // Tracepoint: attached raw, $vars are the TP_PROTO arguments
   int64_t priority = 0;        // begin(N) / end(N)
   int64_t periodNs = 0;        // Timer: the interval; Profile: the tick
   std::string timerUnit;       // Timer: the unit as written ("ms", "s", ...)
@@ -112,6 +113,43 @@ struct DerivedProbe {
   bool fromTapset = false;          // a plain probe from a tapset file the program uses
 };
 
+// ---------------------------------------------------------------- target variables
+
+// How a `$var`, `$var->a[i]->b` or `@cast(p, "type")->a` reads kernel data, resolved from
+// BTF (passes/targets.cpp).  It starts from a value (an argument, the return value, or a
+// cast address) and applies steps; each step leaves either a value in hand or the address
+// of an object (`inMemory`), which the next step or the final read uses.
+struct TargetStep {
+  enum class Kind : uint8_t { Member, Index };
+  Kind kind = Kind::Member;
+  bool loadFirst = false;       // the current object is a pointer in memory: read it first
+  // Member: the structure (its kernel name, BTF id, union or not) and the member.
+  std::string structName, member;
+  int structId = 0;
+  bool isUnion = false;
+  // Index: the index expression and the element size.
+  ast::Expr* index = nullptr;
+  int64_t elementSize = 0;
+  int type = 0;                 // BTF id of what the step reaches
+};
+
+struct TargetAccess {
+  enum class Source : uint8_t { Argument, ReturnValue, CastAddress };
+  Source source = Source::Argument;
+  int argument = 0;             // Argument: the raw argument index
+  int type = 0;                 // BTF id of the starting value
+  ast::Expr* castOperand = nullptr;  // CastAddress: the address expression
+  std::vector<TargetStep> steps;
+  bool inMemory = false;        // the last step left an address, not a value
+  // The result: a number of `size` bytes (signed or not), or a string from a char array
+  // (`stringLength` bytes at most) in memory.
+  int64_t size = 8;
+  bool isSigned = false;
+  bool isString = false;
+  int64_t stringLength = 0;
+  std::string error;            // why it cannot be read (reported only if the code is live)
+};
+
 // A call's target: a user (or tapset script) function, or a builtin from the table.
 struct CallTarget {
   Function* function = nullptr;
@@ -129,6 +167,8 @@ struct Program {
   // Side tables filled by resolution.
   std::unordered_map<const ast::Node*, Symbol*> symbols;   // Variable / ArrayIndex base
   std::unordered_map<const ast::FunctionCall*, CallTarget> calls;
+  // Filled by the targets pass (kernel functions, raw tracepoints, @cast).
+  std::unordered_map<const ast::Node*, TargetAccess> targets;
 
   // Storage for symbols and functions.
   Symbol* newSymbol(SymbolKind kind, std::string name, SourceLocation loc);

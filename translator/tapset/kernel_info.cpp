@@ -118,25 +118,30 @@ struct KernelInfo::BtfHandle {
   }
 };
 
-std::vector<std::string> KernelInfo::functionParams(const std::string& function, bool* exists) {
-  if (exists) *exists = false;
+const struct btf* KernelInfo::vmlinuxBtf() {
   if (!btf_) {
     btf_ = std::make_shared<BtfHandle>();
     btf_->btf = btf__load_vmlinux_btf();  // NULL (errno set) on failure in libbpf 1.x
     if (!btf_->btf || (reinterpret_cast<long>(btf_->btf) < 0 && reinterpret_cast<long>(btf_->btf) > -4096))
       btf_->btf = nullptr;
   }
+  return btf_->btf;
+}
+
+std::vector<std::string> KernelInfo::functionParams(const std::string& function, bool* exists) {
+  if (exists) *exists = false;
   std::vector<std::string> names;
-  if (!btf_->btf) return names;
-  int id = btf__find_by_name_kind(btf_->btf, function.c_str(), BTF_KIND_FUNC);
+  const struct btf* btf = vmlinuxBtf();
+  if (!btf) return names;
+  int id = btf__find_by_name_kind(btf, function.c_str(), BTF_KIND_FUNC);
   if (id <= 0) return names;
   if (exists) *exists = true;
-  const struct btf_type* fn = btf__type_by_id(btf_->btf, id);
-  const struct btf_type* proto = btf__type_by_id(btf_->btf, fn->type);
+  const struct btf_type* fn = btf__type_by_id(btf, id);
+  const struct btf_type* proto = btf__type_by_id(btf, fn->type);
   if (!proto || !btf_is_func_proto(proto)) return names;
   const struct btf_param* params = btf_params(proto);
   for (unsigned i = 0; i < btf_vlen(proto); ++i)
-    names.push_back(btf__name_by_offset(btf_->btf, params[i].name_off));
+    names.push_back(btf__name_by_offset(btf, params[i].name_off));
   return names;
 }
 

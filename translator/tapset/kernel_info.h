@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+struct btf;
+
 namespace stp2bpf::tapset {
 
 struct TracepointField {
@@ -52,6 +54,9 @@ class KernelInfo {
   // Parameter names of a kernel function, from BTF (/sys/kernel/btf/vmlinux); empty if the
   // function is unknown.  Also tells whether the function exists.
   std::vector<std::string> functionParams(const std::string& function, bool* exists = nullptr);
+
+  // The kernel's BTF (/sys/kernel/btf/vmlinux), loaded on first use; null if absent.
+  const struct btf* vmlinuxBtf();
 
   // For tests: a fixed event list and formats instead of tracefs.
   void setTracepoints(std::vector<TracepointFormat> formats);

@@ -13,6 +13,7 @@
 #include "passes/string_values.h"
 #include "tapset/builtins.h"
 #include "tapset/kernel_info.h"
+#include "tapset/kernel_types.h"
 
 namespace stp2bpf::backends::bpfc {
 
@@ -136,7 +137,7 @@ class Emitter {
  public:
   Emitter(passes::PassContext& ctx, const Options& opt)
       : ctx_(ctx), prog_(ctx.program), opt_(opt), survey_(ctx.program),
-        errorsAtStart_(ctx.diags.errorCount()) {
+        errorsAtStart_(ctx.diags.errorCount()), types_(ctx.kernel.vmlinuxBtf()) {
     maxStr_ = ctx.limits.maxStringLen;
     strBuf_ = nextPowerOfTwo(std::max<int64_t>(maxStr_, 8));
   }
@@ -161,7 +162,7 @@ class Emitter {
       << ".json, and\n// formats what arrives on the `events` ring buffer.\n"
       << "#define STP_MAXSTRINGLEN " << maxStr_ << "\n#define STP_STRBUF " << strBuf_ << "\n"
       << "#include \"stp2bpf.bpf.h\"\n#include \"" << opt_.baseName << ".h\"\n\n"
-      << maps() << tables() << programs.str();
+      << maps() << coreDeclarations() << tables() << programs.str();
     out.bpfC = c.str();
     out.manifest = manifest().dump(2) + "\n";
     return out;
@@ -459,11 +460,18 @@ class Emitter {
         info["sample"] = p.point.perfSample;
         break;
       case ProbeKind::Tracepoint:
-        kind = "tracepoint";
-        section = "tp/" + p.point.system + "/" + p.point.event;
         info["system"] = p.point.system;
         info["event"] = p.point.event;
-        ctxType = "struct tp_" + std::to_string(index) + " *ctx";
+        if (p.point.rawTracepoint) {
+          // The TP_PROTO arguments, as SystemTap's kernel.trace probes see them.
+          kind = "raw_tracepoint";
+          section = "raw_tp/" + p.point.event;
+          ctxType = "unsigned long long *ctx";
+        } else {
+          kind = "tracepoint";
+          section = "tp/" + p.point.system + "/" + p.point.event;
+          ctxType = "struct tp_" + std::to_string(index) + " *ctx";
+        }
         break;
       case ProbeKind::KernelFunction:
         kind = "kprobe";
@@ -498,7 +506,7 @@ class Emitter {
     std::string bodyText = out_.str();
     std::ostringstream code;
     std::string tpStruct;
-    if (p.point.kind == ProbeKind::Tracepoint) tpStruct = tracepointStruct(p, index);
+    if (p.point.kind == ProbeKind::Tracepoint && !p.point.rawTracepoint) tpStruct = tracepointStruct(p, index);
     frames_[frameName_] = frame_;
     code << "// " << fileLine(p.loc) << ": probe " << p.point.text << "\n" << tpStruct;
     code << "STP_INLINE int " << name << "_body(struct stp_args *A) {\n";
@@ -538,7 +546,12 @@ class Emitter {
         fill += "  A.ret = STP_RET(ctx);\n";
         break;
       case ProbeKind::Tracepoint:
-        fill += "  A.tp = ctx;\n";
+        if (p.point.rawTracepoint) {
+          int n = std::min(types_.tracepointArgCount(p.point.event), 6);
+          for (int i = 0; i < n; ++i) fill += "  A.arg[" + std::to_string(i) + "] = ctx[" + std::to_string(i) + "];\n";
+        } else {
+          fill += "  A.tp = ctx;\n";
+        }
         break;
       default: break;
     }
@@ -1407,6 +1420,10 @@ class Emitter {
       case Kind::StatOp: return statistic(static_cast<StatOp*>(e));
       case Kind::FunctionCall: return call(static_cast<FunctionCall*>(e));
       case Kind::TargetVariable: return target(static_cast<TargetVariable*>(e));
+      case Kind::CastOp:
+        if (const sema::TargetAccess* a = typedAccess(e)) return typedTarget(e, *a);
+        unsupported(e, "this @cast");
+        return "0";
       default: unsupported(e, std::string("expression ") + kindName(e->kind)); return "0";
     }
   }
@@ -1512,7 +1529,124 @@ class Emitter {
     return "0";
   }
 
+  // ---------------------------------------------------------------- typed target access
+
+  // A kernel structure as the program declares it for CO-RE: only the members it reads,
+  // named `kernel_name___script` (runtime/bpf/tapset.bpf.h has its own `___stp` ones) and marked preserve_access_index, so that libbpf relocates
+  // every member offset against the running kernel's BTF when it loads the program.
+  struct CoreStruct {
+    std::string localName;
+    bool isUnion = false;
+    std::map<std::string, std::string> members;  // name -> declaration
+    std::set<int> embedded;                      // structures declared inside it
+  };
+
+  std::string coreStruct(int id, const std::string& kernelName, bool isUnion) {
+    auto it = coreStructs_.find(id);
+    if (it != coreStructs_.end()) return it->second.localName;
+    CoreStruct c;
+    // An anonymous structure's local name starts with "___": its essential name (before
+    // the "___") is then empty, as the kernel's.
+    c.localName = kernelName.empty() ? "___anon" + std::to_string(id) : kernelName + "___script";
+    c.isUnion = isUnion;
+    coreStructs_[id] = c;
+    return c.localName;
+  }
+
+  // The declaration of a member of type `typeId` named `name`.
+  std::string memberDeclaration(CoreStruct& owner, const std::string& name, int typeId) {
+    tapset::KernelType k = types_.describe(typeId);
+    using K = tapset::KernelType::Kind;
+    switch (k.kind) {
+      case K::Int:
+      case K::Enum: return std::string(k.isSigned ? "s" : "u") + std::to_string(k.size * 8) + " " + name;
+      case K::Pointer: return "void *" + name;
+      case K::Struct:
+      case K::Union: {
+        std::string local = coreStruct(k.id, k.name, k.kind == K::Union);
+        owner.embedded.insert(k.id);
+        return std::string(k.kind == K::Union ? "union " : "struct ") + local + " " + name;
+      }
+      case K::Array: return memberDeclaration(owner, name + "[" + std::to_string(k.length) + "]", k.target);
+      default: return "char " + name;  // not read through this member
+    }
+  }
+
+  std::string coreDeclarations() {
+    std::string out;
+    std::set<int> done;
+    std::function<void(int)> emit = [&](int id) {
+      if (!done.insert(id).second) return;
+      CoreStruct& c = coreStructs_.at(id);
+      for (int inner : c.embedded) emit(inner);
+      out += std::string(c.isUnion ? "union " : "struct ") + c.localName + " {\n";
+      for (const auto& [name, decl] : c.members) out += "  " + decl + ";\n";
+      if (c.members.empty()) out += "  char __unused;\n";
+      out += "} __attribute__((preserve_access_index));\n";
+    };
+    for (const auto& [id, c] : coreStructs_) emit(id);
+    return out.empty() ? "" : "// Kernel structures, as far as the script reads them (CO-RE: libbpf relocates the\n"
+                              "// member offsets for the running kernel)\n" + out + "\n";
+  }
+
+  // A target read through its TargetAccess: a number (an expression), or a string in a
+  // frame buffer (`stringOut`).  Each step keeps the current address or value in a u64.
+  std::string typedTarget(const Expr* at, const sema::TargetAccess& a, std::string* stringOut = nullptr) {
+    if (!a.error.empty()) {
+      unsupported(at, "reading this target expression: " + a.error);
+      return "0";
+    }
+    std::string cur = temp();
+    switch (a.source) {
+      case sema::TargetAccess::Source::Argument:
+        if (a.argument >= 6) {
+          unsupported(at, "an argument after the sixth");
+          return "0";
+        }
+        line("u64 " + cur + " = A->arg[" + std::to_string(a.argument) + "];");
+        break;
+      case sema::TargetAccess::Source::ReturnValue: line("u64 " + cur + " = A->ret;"); break;
+      case sema::TargetAccess::Source::CastAddress:
+        line("u64 " + cur + " = (u64)" + longExpr(a.castOperand) + ";");
+        break;
+    }
+    for (const sema::TargetStep& step : a.steps) {
+      if (step.loadFirst) line("bpf_probe_read_kernel(&" + cur + ", 8, (void *)" + cur + ");");
+      if (step.kind == sema::TargetStep::Kind::Member) {
+        std::string local = coreStruct(step.structId, step.structName, step.isUnion);
+        CoreStruct& c = coreStructs_.at(step.structId);
+        if (!c.members.count(step.member)) c.members[step.member] = memberDeclaration(c, step.member, step.type);
+        line(cur + " = (u64)&((" + std::string(step.isUnion ? "union " : "struct ") + local + " *)" + cur + ")->" +
+             step.member + ";");
+      } else {
+        line(cur + " += (u64)(" + longExpr(step.index) + ") * " + std::to_string(step.elementSize) + ";");
+      }
+    }
+    if (a.isString) {
+      std::string t = "F->" + frameTemp(true);
+      int64_t n = std::min<int64_t>(a.stringLength + 1, maxStr_);
+      line("if (bpf_probe_read_kernel_str(" + t + ", " + std::to_string(std::max<int64_t>(n, 1)) + ", (void *)" + cur +
+           ") <= 0) " + t + "[0] = 0;");
+      if (stringOut) *stringOut = t;
+      return "0";
+    }
+    std::string type = std::string(a.isSigned ? "s" : "u") + std::to_string(a.size * 8);
+    if (a.inMemory) {
+      std::string v = temp();
+      line(type + " " + v + " = 0;");
+      line("bpf_probe_read_kernel(&" + v + ", " + std::to_string(a.size) + ", (void *)" + cur + ");");
+      return "(s64)" + v;
+    }
+    return "(s64)(" + type + ")" + cur;  // an argument in a register: only its own bytes count
+  }
+
+  const sema::TargetAccess* typedAccess(const Expr* e) {
+    auto it = prog_.targets.find(e);
+    return it == prog_.targets.end() ? nullptr : &it->second;
+  }
+
   std::string target(TargetVariable* t) {
+    if (const sema::TargetAccess* a = typedAccess(t)) return typedTarget(t, *a);
     const DerivedProbe* p = probe_;
     std::string name = t->name.substr(1);
     if (!t->components.empty() || !p) {
@@ -1608,7 +1742,14 @@ class Emitter {
         unsupported(c, "'" + c->name + "()' " + why);
         return "\"\"";
       }
+      case Kind::CastOp:
       case Kind::TargetVariable: {
+        if (const sema::TargetAccess* a = typedAccess(e)) {
+          std::string out = "\"\"";
+          typedTarget(e, *a, &out);
+          return out;
+        }
+        if (e->kind == Kind::CastOp) break;
         auto* tv = static_cast<TargetVariable*>(e);
         const DerivedProbe* p = probe_;
         if (p && p->point.kind == ProbeKind::Tracepoint) {
@@ -1873,6 +2014,8 @@ class Emitter {
   std::map<const Symbol*, ArrayInfo> arrays_;
   std::map<const Symbol*, Layout> statsLayouts_;
   std::map<const Symbol*, const Histogram*> linearParams_;
+  std::map<int, CoreStruct> coreStructs_;  // by BTF id
+  tapset::KernelTypes types_;
   std::map<const Symbol*, int64_t> linearBuckets_;  // @hist_linear: buckets in use
   std::map<std::string, Layout> frames_;
   std::map<int, Layout> eventLayouts_;

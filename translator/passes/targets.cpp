@@ -1,0 +1,248 @@
+// Target variables from BTF: `$param` of kernel functions, `$return`, the TP_PROTO
+// arguments of kernel tracepoints (`$prev`, `$next` of sched_switch), and `@cast(p,
+// "type")`, each with `->member` and `[index]` steps resolved against the running
+// kernel's types.  The result is a TargetAccess per expression (sema/program.h), which
+// the type pass reads (a char array is a string) and the backends translate.
+//
+// Tracepoints: SystemTap's kernel.trace probes see the tracepoint's TP_PROTO arguments.
+// Where the body uses them (and the kernel has the btf_trace_EVENT type), the probe is
+// attached raw; a body that uses the fields of the tracefs format instead keeps the
+// classic tracepoint.  Problems are recorded in the access and reported by the backend
+// only for code that survives dead-code removal (alias prologues read many variables a
+// script never uses).
+#include <algorithm>
+
+#include "ast/visitor.h"
+#include "passes/pass_manager.h"
+#include "tapset/kernel_types.h"
+
+namespace stp2bpf::passes {
+
+namespace {
+
+using namespace ast;
+using sema::ProbeKind;
+using sema::TargetAccess;
+using sema::TargetStep;
+using tapset::KernelType;
+
+class TargetCollector : public Visitor {
+ public:
+  using Visitor::visit;
+  std::vector<TargetExpr*> found;
+  void visit(TargetVariable& n) override {
+    found.push_back(&n);
+    Visitor::visit(n);
+  }
+  void visit(CastOp& n) override {
+    found.push_back(&n);
+    Visitor::visit(n);
+  }
+};
+
+class TargetResolver {
+ public:
+  TargetResolver(PassContext& ctx) : ctx_(ctx), types_(ctx.kernel.vmlinuxBtf()) {}
+
+  void run() {
+    for (sema::DerivedProbe& p : ctx_.program.probes) {
+      TargetCollector c;
+      c.visit(p.body);
+      c.visit(p.condition);
+      if (c.found.empty()) continue;
+      if (p.point.kind == ProbeKind::Tracepoint) chooseRawTracepoint(p, c.found);
+      for (TargetExpr* t : c.found) resolve(p, t);
+    }
+  }
+
+ private:
+  // Raw when some `$var` is a TP_PROTO argument and none is only a format field.
+  void chooseRawTracepoint(sema::DerivedProbe& p, const std::vector<TargetExpr*>& found) {
+    if (!types_.hasRawTracepoint(p.point.event)) return;
+    const tapset::TracepointFormat* fmt = ctx_.kernel.tracepointFormat(p.point.system, p.point.event);
+    bool anyArgument = false;
+    for (TargetExpr* t : found) {
+      auto* v = as<TargetVariable>(t);
+      if (!v || v->name.rfind("$$", 0) == 0) continue;
+      std::string name = v->name.substr(1);
+      bool argument = types_.tracepointArg(p.point.event, name).has_value();
+      bool field = fmt && fmt->field(name);
+      if (argument) anyArgument = true;
+      else if (field) return;
+    }
+    p.point.rawTracepoint = anyArgument;
+  }
+
+  void resolve(sema::DerivedProbe& p, TargetExpr* t) {
+    TargetAccess a;
+    if (!types_.available()) {
+      a.error = "the kernel's BTF (/sys/kernel/btf/vmlinux) is not available";
+    } else if (!start(p, t, a)) {
+      if (a.error.empty()) return;  // not ours: the backend's own handling (format fields, uprobes)
+    } else {
+      walk(t, a);
+    }
+    ctx_.program.targets[t] = a;
+  }
+
+  // Where the access starts; false when this is not a BTF-typed access.
+  bool start(sema::DerivedProbe& p, TargetExpr* t, TargetAccess& a) {
+    if (auto* c = as<CastOp>(t)) {
+      std::string type = c->typeName;
+      for (const char* prefix : {"struct ", "union "})
+        if (type.rfind(prefix, 0) == 0) type = type.substr(std::char_traits<char>::length(prefix));
+      int id = types_.compositeByName(type);
+      if (!id) {
+        a.error = "@cast type '" + c->typeName + "' is not a structure or union of this kernel's BTF";
+        return true;
+      }
+      a.source = TargetAccess::Source::CastAddress;
+      a.castOperand = c->operand;
+      a.type = id;
+      a.inMemory = true;  // the operand is the address of an object of that type
+      return true;
+    }
+    auto* v = as<TargetVariable>(t);
+    if (!v || v->name.rfind("$$", 0) == 0) return false;
+    std::string name = v->name.substr(1);
+    const sema::AttachPoint& pt = p.point;
+    if (pt.kind == ProbeKind::KernelFunction) {
+      if (name == "return") {
+        if (!pt.isReturn) {
+          a.error = "$return is only available in a '.return' probe";
+          return true;
+        }
+        auto r = types_.functionReturn(pt.symbol);
+        if (!r) return false;
+        a.source = TargetAccess::Source::ReturnValue;
+        a.type = *r;
+        return true;
+      }
+      auto param = types_.functionParam(pt.symbol, name);
+      if (!param) {
+        a.error = "kernel function " + pt.symbol + " has no parameter '" + name + "'";
+        return true;
+      }
+      a.source = TargetAccess::Source::Argument;
+      a.argument = param->first;
+      a.type = param->second;
+      return true;
+    }
+    if (pt.kind == ProbeKind::Tracepoint && pt.rawTracepoint) {
+      auto arg = types_.tracepointArg(pt.event, name);
+      if (!arg) {
+        a.error = "tracepoint " + pt.event + " has no argument '" + name + "'";
+        return true;
+      }
+      a.source = TargetAccess::Source::Argument;
+      a.argument = arg->first;
+      a.type = arg->second;
+      return true;
+    }
+    return false;
+  }
+
+  // Applies `->member` and `[index]` and decides how the result is read.
+  void walk(TargetExpr* t, TargetAccess& a) {
+    int current = a.type;
+    bool inMemory = a.inMemory;
+    for (const TargetComponent& comp : t->components) {
+      KernelType k = types_.describe(current);
+      TargetStep step;
+      if (comp.kind == TargetComponent::Kind::PrettyPrint) {
+        a.error = "pretty-printing a target ('" + comp.name + "')";
+        return;
+      }
+      // A pointer (in hand or in memory) leads to the object it points to.
+      bool throughPointer = k.kind == KernelType::Kind::Pointer;
+      if (throughPointer) {
+        step.loadFirst = inMemory;
+        KernelType pointee = types_.describe(k.target);
+        if (comp.kind == TargetComponent::Kind::Member) {
+          k = pointee;
+        } else {
+          step.kind = TargetStep::Kind::Index;
+          step.index = comp.index;
+          step.elementSize = pointee.kind == KernelType::Kind::Void ? 1 : pointee.size;
+          step.type = k.target;
+          a.steps.push_back(step);
+          current = step.type;
+          inMemory = true;
+          continue;
+        }
+      } else if (!inMemory) {
+        a.error = "'" + comp.name + "' applied to a value that is not a pointer";
+        return;
+      }
+      if (comp.kind == TargetComponent::Kind::Member) {
+        if (k.kind != KernelType::Kind::Struct && k.kind != KernelType::Kind::Union) {
+          a.error = "'->" + comp.name + "' on a value that is not a structure or union";
+          return;
+        }
+        auto m = types_.member(k.id, comp.name);
+        if (!m) {
+          a.error = (k.name.empty() ? std::string("the structure") : "struct " + k.name) + " has no member '" +
+                    comp.name + "'";
+          return;
+        }
+        if (m->bitfieldSize) {
+          a.error = "bitfield member '" + comp.name + "' (bitfields are not supported yet)";
+          return;
+        }
+        step.kind = TargetStep::Kind::Member;
+        step.structName = k.name;
+        step.structId = k.id;
+        step.isUnion = k.kind == KernelType::Kind::Union;
+        step.member = comp.name;
+        step.type = m->type;
+      } else {
+        if (k.kind != KernelType::Kind::Array) {
+          a.error = "'[...]' on a value that is not an array or pointer";
+          return;
+        }
+        step.kind = TargetStep::Kind::Index;
+        step.index = comp.index;
+        step.elementSize = types_.describe(k.target).size;
+        step.type = k.target;
+      }
+      a.steps.push_back(step);
+      current = step.type;
+      inMemory = true;
+    }
+    a.inMemory = inMemory;
+    KernelType result = types_.describe(current);
+    switch (result.kind) {
+      case KernelType::Kind::Int:
+      case KernelType::Kind::Enum:
+      case KernelType::Kind::Pointer:
+        a.size = result.size;
+        a.isSigned = result.isSigned;
+        if (a.size != 1 && a.size != 2 && a.size != 4 && a.size != 8) a.error = "a " + std::to_string(a.size) + "-byte number";
+        return;
+      case KernelType::Kind::Array:
+        if (types_.describe(result.target).isChar() && inMemory) {
+          a.isString = true;
+          a.stringLength = result.length;
+          return;
+        }
+        a.error = "an array value (index it, or read it as a string if it is of char)";
+        return;
+      case KernelType::Kind::Struct:
+      case KernelType::Kind::Union:
+        a.error = "a whole structure (use one of its members)";
+        return;
+      default:
+        a.error = "a value of this type";
+        return;
+    }
+  }
+
+  PassContext& ctx_;
+  tapset::KernelTypes types_;
+};
+
+}  // namespace
+
+void resolveTargets(PassContext& ctx) { TargetResolver(ctx).run(); }
+
+}  // namespace stp2bpf::passes
