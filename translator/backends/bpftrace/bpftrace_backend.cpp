@@ -323,7 +323,7 @@ class Emitter {
       return;
     }
     probe_ = &p;
-    line("// " + locationComment(p.loc) + ": probe " + p.point.text);
+    line("// " + locationComment(p.loc) + ": probe " + pointDescription(p));
     std::string head = spec;
     if (p.condition) head += " /" + expr(p.condition) + "/";
     open(head);
@@ -337,6 +337,13 @@ class Emitter {
     probe_ = nullptr;
   }
 
+  // The probe point as the script wrote it, with the aliases that led to it.
+  static std::string pointDescription(const DerivedProbe& p) {
+    std::string out;
+    for (const std::string& a : p.aliasChain) out += a + " -> ";
+    return out + p.point.text;
+  }
+
   void beginBlock(const std::vector<DerivedProbe*>& begins) {
     // Always written: the tables found while translating the other probes are inserted at
     // the marker afterwards (finish()); an empty BEGIN is removed there.
@@ -348,8 +355,15 @@ class Emitter {
       line(globalRef(g) + " = " + (strings_.isInterned(g) ? idOf(g->init) : valueOf(g->init)) + ";");
     }
     line("// @@TABLES@@");
-    for (DerivedProbe* p : begins) part(*p);
-    if (survey_.exitCalled) line("if (@__exit) { exit(); }");
+    for (size_t i = 0; i < begins.size(); ++i) {
+      // After exit(), SystemTap's later begin probes do not run: each handler first checks
+      // that the session is still starting (stap -p3: `if (sess_state != stp->state)`).
+      bool guard = i > 0 && survey_.exitCalled;
+      if (guard) open("if (@__exit == 0)");
+      part(*begins[i]);
+      if (guard) close();
+    }
+    if (survey_.exitCalled && !begins.empty()) line("if (@__exit) { exit(); }");
     close();
     out_ << '\n';
   }
@@ -539,7 +553,11 @@ class Emitter {
   void runtimeError(const std::string& message) {
     // SystemTap prints run-time errors on stderr and ends with status 1; `stp2bpf run`
     // moves lines starting with "ERROR: " to stderr.
-    line("printf(" + btString("ERROR: " + message + "\n") + ");");
+    std::vector<std::string> args;
+    std::string format = literalFormat("ERROR: " + message + "\n", args);
+    std::string call = "printf(\"" + format + "\"";
+    for (const std::string& a : args) call += ", " + a;
+    line(call + ");");
     line("@__error = 1;");
     line("@__exit = 1;");
     line("exit();");
@@ -576,8 +594,10 @@ class Emitter {
       case Kind::DeleteStmt: f.visit(static_cast<DeleteStmt*>(s)->target); break;
       default: return;
     }
+    std::set<std::string> checked;
     for (Binary* d : f.divs) {
       if (as<NumberLiteral>(d->right)) continue;
+      if (!checked.insert(expr(d->right)).second) continue;  // one check per divisor
       open("if (" + expr(d->right) + " == 0)");
       runtimeError(std::string("division by 0 near operator '") + binaryOpSpelling(d->op) + "' at " + d->loc.str());
       close();
@@ -589,6 +609,7 @@ class Emitter {
       close();
     }
     for (StatOp* st : f.stats) {
+      if (!checked.insert(statistic(st, StatKind::Count)).second) continue;  // one check per statistic
       open("if (" + statistic(st, StatKind::Count) + " == 0)");
       std::string op = st->stat == StatKind::Min ? "@min" : st->stat == StatKind::Max ? "@max" : "@avg";
       runtimeError("empty aggregate near operator '" + op + "' at " + st->loc.str());
@@ -1476,6 +1497,13 @@ class Emitter {
   // zero, with the remainder taking the dividend's sign.
   static std::string signedDivision(bool divide, const std::string& l, const std::string& r) {
     std::string al = "(uint64)(" + l + " < 0 ? -" + l + " : " + l + ")";
+    bool positiveLiteral = !r.empty() && std::all_of(r.begin(), r.end(), [](char c) { return c >= '0' && c <= '9'; }) &&
+                           r != "0";
+    if (positiveLiteral) {
+      // By a positive constant: the quotient or remainder of |l|, with l's sign.
+      std::string v = "(int64)(" + al + (divide ? " / " : " % ") + r + ")";
+      return "(" + l + " < 0 ? -" + v + " : " + v + ")";
+    }
     std::string ar = "(uint64)(" + r + " < 0 ? -" + r + " : " + r + ")";
     if (divide) {
       std::string q = "(int64)(" + al + " / " + ar + ")";
