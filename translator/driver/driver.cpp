@@ -135,6 +135,19 @@ int Driver::run(std::ostream& out, std::ostream& err) {
   }
 
   // ---- pass 3: lower, then translate
+  std::string target = options_.target;
+  if (target.empty()) {
+    const std::string& o = options_.outputFile;
+    auto endsWith = [&](const char* s) {
+      std::string suffix = s;
+      return o.size() >= suffix.size() && o.compare(o.size() - suffix.size(), suffix.size(), suffix) == 0;
+    };
+    target = endsWith(".c") ? "c" : "bpftrace";
+    // Running (-p4, -p5): the native runtime, unless --backend=bpftrace.
+    if (options_.lastPass >= 4) target = options_.backend == "bpftrace" ? "bpftrace" : "c";
+  }
+  // BPF C keeps script functions as BPF-to-BPF calls; bpftrace has none, so they are inlined.
+  ctx.keepFunctionCalls = target == "c";
   shown = diags_.all().size();
   ok = passes::loweringPasses().run(ctx, options_.verbose > 1 ? &err : nullptr);
   for (size_t i = shown; i < diags_.all().size(); ++i) Diagnostics::printOne(err, diags_.all()[i], options_.colour);
@@ -148,17 +161,6 @@ int Driver::run(std::ostream& out, std::ostream& err) {
     return writeOutput(text.str(), out, err) ? 0 : 1;
   }
 
-  std::string target = options_.target;
-  if (target.empty()) {
-    const std::string& o = options_.outputFile;
-    auto endsWith = [&](const char* s) {
-      std::string suffix = s;
-      return o.size() >= suffix.size() && o.compare(o.size() - suffix.size(), suffix.size(), suffix) == 0;
-    };
-    target = endsWith(".c") ? "c" : "bpftrace";
-    // Running (-p4, -p5): the native runtime, unless --backend=bpftrace.
-    if (options_.lastPass >= 4) target = options_.backend == "bpftrace" ? "bpftrace" : "c";
-  }
   if (target == "bpftrace") {
     backends::bpftrace::Options bt;
     bt.scriptName = options_.scriptText ? std::string("<input>") : options_.scriptFile;

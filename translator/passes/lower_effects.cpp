@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <climits>
 #include <functional>
+#include <map>
 #include <set>
 
 #include "ast/clone.h"
@@ -136,6 +137,7 @@ class Lowerer {
   explicit Lowerer(PassContext& ctx) : ctx_(ctx), prog_(ctx.program) {}
 
   void run() {
+    if (ctx_.keepFunctionCalls) chooseCalledFunctions();
     for (sema::DerivedProbe& p : prog_.probes) {
       probe_ = &p;
       locals_ = &p.locals;
@@ -148,6 +150,77 @@ class Lowerer {
           ctx_.diags.error(p.condition->loc, "a probe condition cannot have side effects");
       }
     }
+    // The bodies of the functions that stay functions, as they are reached.
+    probe_ = nullptr;
+    for (size_t i = 0; i < toLower_.size(); ++i) {
+      Function* f = toLower_[i];
+      locals_ = &f->locals;
+      inFunction_ = f;
+      f->body = lowerBlock(f->body);
+      inFunction_ = nullptr;
+      prog_.calledFunctions.push_back(f);
+    }
+  }
+
+  // With BPF-to-BPF calls (the C backend), functions stay functions, except where the
+  // kernel's limit of 8 call frames would be exceeded: a function whose calls nest
+  // deeper than kMaxCallHeight below it is inlined at its call sites instead (its own
+  // calls then count from its caller).  Recursive functions are reported, as BPF has no
+  // recursion.
+  void chooseCalledFunctions() {
+    std::map<Function*, std::set<Function*>> callees;
+    for (Function* f : prog_.functions) {
+      if (!f->body) continue;
+      struct Calls : Visitor {
+        using Visitor::visit;
+        const sema::Program& prog;
+        std::set<Function*>& out;
+        Calls(const sema::Program& p, std::set<Function*>& o) : prog(p), out(o) {}
+        void visit(FunctionCall& c) override {
+          auto it = prog.calls.find(&c);
+          if (it != prog.calls.end() && it->second.function && it->second.function->body) out.insert(it->second.function);
+          Visitor::visit(c);
+        }
+      } calls(prog_, callees[f]);
+      calls.visit(f->body);
+    }
+    std::map<Function*, int> height;  // kept: frames it needs; inlined: those of its calls
+    std::set<Function*> visiting;
+    std::function<int(Function*)> heightOf = [&](Function* f) -> int {
+      auto it = height.find(f);
+      if (it != height.end()) return it->second;
+      if (!visiting.insert(f).second) {
+        recursive_.insert(f);
+        return 0;
+      }
+      int below = 0;
+      for (Function* g : callees[f]) below = std::max(below, heightOf(g));
+      visiting.erase(f);
+      bool keep = below + 1 <= kMaxCallHeight && !recursive_.count(f);
+      if (keep) called_.insert(f);
+      return height[f] = keep ? below + 1 : below;
+    };
+    for (Function* f : prog_.functions)
+      if (f->body) heightOf(f);
+  }
+
+  static constexpr int kMaxCallHeight = 6;  // the program's own frame, 6 calls, and a spare
+
+  // A call that stays a call: its arguments pure, its value in a temporary.
+  Expr* keepCall(FunctionCall* c, Function* f, bool wantValue) {
+    values(c->args);
+    if (std::find(toLower_.begin(), toLower_.end(), f) == toLower_.end()) toLower_.push_back(f);
+    if (f->returnType != Type::Long && f->returnType != Type::String) {
+      emitExpr(c);
+      return number(0, c->loc);
+    }
+    if (!wantValue) {
+      emitExpr(c);
+      return nullptr;
+    }
+    Symbol* t = newLocal(f->name + "_result_", f->returnType, c->loc);
+    emitExpr(assign(ref(t, c->loc), c));
+    return ref(t, c->loc);
   }
 
  private:
@@ -493,7 +566,8 @@ class Lowerer {
         auto* c = static_cast<FunctionCall*>(e);
         auto it = prog_.calls.find(c);
         if (it != prog_.calls.end() && it->second.function) {
-          inlineCall(c, it->second.function, false);
+          if (called_.count(it->second.function)) keepCall(c, it->second.function, false);
+          else inlineCall(c, it->second.function, false);
           return;
         }
         values(c->args);
@@ -564,7 +638,10 @@ class Lowerer {
       case Kind::FunctionCall: {
         auto* c = static_cast<FunctionCall*>(e);
         auto it = prog_.calls.find(c);
-        if (it != prog_.calls.end() && it->second.function) return inlineCall(c, it->second.function, true);
+        if (it != prog_.calls.end() && it->second.function) {
+          if (called_.count(it->second.function)) return keepCall(c, it->second.function, true);
+          return inlineCall(c, it->second.function, true);
+        }
         values(c->args);
         if (hasSideEffects(prog_, c)) {
           emitExpr(c);
@@ -821,7 +898,11 @@ class Lowerer {
   }
 
   void returnStatement(ReturnStmt* r) {
-    if (inlineStack_.empty()) return;  // `return` in a probe was rejected by the parser
+    if (inlineStack_.empty()) {
+      // In a function that stays a function: a plain return of a pure value.
+      if (inFunction_) emit(ctx_.ast.make<ReturnStmt>(r->loc, r->value ? value(r->value) : nullptr));
+      return;  // `return` in a probe was rejected by the parser
+    }
     // A copy: lowering the value can inline further calls, which grows the stack.
     InlineFrame frame = inlineStack_.back();
     if (r->value) {
@@ -841,6 +922,10 @@ class Lowerer {
   std::vector<Stmt*>* out_ = nullptr;
   int counter_ = 0;
   std::vector<InlineFrame> inlineStack_;
+  std::set<Function*> called_;     // functions that stay functions (keepFunctionCalls)
+  std::set<Function*> recursive_;  // found while choosing them
+  std::vector<Function*> toLower_;  // called ones, in the order they were reached
+  Function* inFunction_ = nullptr;
 };
 
 }  // namespace

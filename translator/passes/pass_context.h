@@ -40,6 +40,9 @@ struct PassContext {
   ast::Script* userScript = nullptr;
   Limits limits;
   bool guru = false;
+  // Lowering: keep calls to script functions (the C backend makes them BPF-to-BPF
+  // calls); otherwise every function is inlined (bpftrace has no functions).
+  bool keepFunctionCalls = false;
   int verbose = 0;
   sema::Program program;
 };

@@ -36,9 +36,12 @@ class Analysis {
     for (const auto& p : prog_.probes)
       for (const Symbol* s : p.locals) seed(s);
 
+    // Functions kept as calls (C backend): their parameters and locals are any string
+    // (never seeded), but what they write to globals counts.
     for (int round = 0; round < 100; ++round) {
       changed_ = false;
       for (auto& p : prog_.probes) stmt(p.body);
+      for (auto* f : prog_.calledFunctions) stmt(f->body);
       if (!changed_) break;
     }
 
@@ -53,6 +56,7 @@ class Analysis {
     std::map<const Expr*, std::set<std::string>> exprValues;
     collecting_ = &exprValues;
     for (auto& p : prog_.probes) stmt(p.body);
+    for (auto* f : prog_.calledFunctions) stmt(f->body);
     collecting_ = nullptr;
     for (const auto& [e, set] : exprValues) all.insert(set.begin(), set.end());
     if (all.size() > max_) return InternedStrings{{""}, {{"", 0}}, {}, {}};

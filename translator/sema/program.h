@@ -160,6 +160,7 @@ struct Program {
   std::vector<DerivedProbe> probes;
   std::vector<Symbol*> globals;           // in declaration order
   std::vector<Function*> functions;       // every function of the session
+  std::vector<Function*> calledFunctions; // after lowering: those that stay functions
   std::map<std::string, std::vector<Function*>> functionsByName;
   // Globals SystemTap prints at exit because the script wrote but never read them.
   std::vector<Symbol*> autoPrint;

@@ -19,6 +19,7 @@ namespace stp2bpf::backends::bpfc {
 
 using namespace ast;
 using json = nlohmann::json;
+using sema::Function;
 using sema::DerivedProbe;
 using sema::ProbeKind;
 using sema::Symbol;
@@ -133,6 +134,10 @@ class Survey : public Visitor {
   }
 };
 
+// Where the emitted C gets what is only known once every program is written (scratch
+// lists of foreach loops, the interned string table): before the first function or probe.
+constexpr const char* kExtraMarker = "/*@stp2bpf-extra@*/\n";
+
 class Emitter {
  public:
   Emitter(passes::PassContext& ctx, const Options& opt)
@@ -150,6 +155,13 @@ class Emitter {
     }
     layoutGlobals();
     std::ostringstream programs;
+    for (Function* f : prog_.calledFunctions) survey_.visit(f->body);
+    if (!prog_.calledFunctions.empty()) {
+      programs << "// Script functions: BPF-to-BPF calls (global subprograms, verified once each)\n";
+      for (Function* f : prog_.calledFunctions) programs << "int " << functionName(f) << "(void);\n";
+      programs << "\n";
+    }
+    for (Function* f : prog_.calledFunctions) programs << function(f);
     for (size_t i = 0; i < prog_.probes.size(); ++i) programs << probe(prog_.probes[i], i);
 
     Output out;
@@ -162,7 +174,7 @@ class Emitter {
       << ".json, and\n// formats what arrives on the `events` ring buffer.\n"
       << "#define STP_MAXSTRINGLEN " << maxStr_ << "\n#define STP_STRBUF " << strBuf_ << "\n"
       << "#include \"stp2bpf.bpf.h\"\n#include \"" << opt_.baseName << ".h\"\n\n"
-      << maps() << coreDeclarations() << tables() << programs.str();
+      << maps() << coreDeclarations() << tables() << kExtraMarker << programs.str();
     out.bpfC = c.str();
     out.manifest = manifest().dump(2) + "\n";
     return out;
@@ -414,6 +426,121 @@ class Emitter {
   }
 
   // ================================================================ probes
+
+  // ================================================================ functions
+
+  // A script function as a global BPF subprogram `int fn_NAME(void)`.  Its parameters,
+  // locals and result live in its own per-CPU frame (one is enough: BPF has no recursion,
+  // so a function is never active twice on a CPU); the caller writes the arguments there,
+  // calls, and reads the result back.  It returns its abort state: 0, or an error (1) or
+  // `next` (2) that the caller passes on.  `return` leaves through the function's loops
+  // with state 3, cleared at the end.
+  std::string functionName(const Function* f) {
+    auto it = functionNames_.find(f);
+    if (it != functionNames_.end()) return it->second;
+    std::string base = "fn_" + cIdent(f->name), name = base;
+    for (int n = 2; usedFunctionNames_.count(name); ++n) name = base + "_" + std::to_string(n);
+    usedFunctionNames_.insert(name);
+    return functionNames_[f] = name;
+  }
+
+  std::string function(Function* f) {
+    function_ = f;
+    std::string name = functionName(f);
+    frameName_ = "frame_" + name;
+    frame_ = Layout();
+    for (const Symbol* s : f->params) frameField(s);
+    std::vector<const Symbol*> locals;
+    for (const Symbol* s : f->locals)
+      if (std::find(f->params.begin(), f->params.end(), s) == f->params.end()) locals.push_back(s);
+    int64_t firstLocal = frame_.size;
+    for (const Symbol* s : locals) frameField(s);
+    frame_.add("__abort", "s64", 8);
+    frame_.add("__ret", "s64", 8);
+    frame_.add("__errmsg", "char", strBuf_, strBuf_);  // an error's message, for the caller
+    if (f->returnType == Type::String) frame_.add("__ret_s", "char", strBuf_, strBuf_);
+    out_.str("");
+    indent_ = 1;
+    nextTemp_ = 0;
+    maxDepth_ = 0;
+    body(f->body);
+    std::string bodyText = out_.str();
+    frames_[frameName_] = frame_;
+    std::ostringstream code;
+    code << "// " << fileLine(f->decl->loc) << ": function " << f->name << "\n"
+         << "__attribute__((noinline)) int " << name << "(void) {\n"
+         << "  u32 zero = 0;\n"
+         << "  struct " << frameName_ << " *F = bpf_map_lookup_elem(&map_" << frameName_ << ", &zero);\n"
+         << "  if (!F) return 0;\n";
+    for (size_t d = 0; d < maxDepth_; ++d) code << "  struct bpf_iter_num it" << d << ";\n";
+    int64_t localBytes = frame_.find("__abort")->offset - firstLocal;
+    if (localBytes > 0) {
+      code << "  // locals start at 0 / \"\" on every call (the caller wrote the parameters)\n";
+      maxZero_ = std::max(maxZero_, localBytes);
+      code << "  stp_zero((char *)F + " << firstLocal << ", " << localBytes << ");\n";
+    }
+    code << "  F->__abort = 0;\n  F->__ret = 0;\n";
+    if (f->returnType == Type::String) code << "  F->__ret_s[0] = 0;\n";
+    code << bodyText << "done:\n  if (F->__abort == 3) F->__abort = 0;\n  return F->__abort;\n}\n\n";
+    function_ = nullptr;
+    return code.str();
+  }
+
+  // `return v` in a function.
+  void returnStatement(ReturnStmt* r) {
+    if (!function_) return;
+    if (r->value) {
+      if (function_->returnType == Type::String) line("stp_strcpy(F->__ret_s, " + strExpr(r->value) + ");");
+      else line("F->__ret = " + longExpr(r->value) + ";");
+    }
+    line("F->__abort = 3;  // return");
+    leave();
+  }
+
+  // A call of a script function: arguments into its frame, the call, its abort state
+  // passed on, and its result (a number, or a string copied into `stringOut`).
+  std::string scriptCall(FunctionCall* c, Function* f, std::string* stringOut = nullptr) {
+    std::vector<std::string> args;
+    for (Expr* a : c->args) args.push_back(a->type == Type::String ? strExpr(a) : longExpr(a));
+    std::string name = functionName(f), callee = temp(), status = temp();
+    line("struct frame_" + name + " *" + callee + " = bpf_map_lookup_elem(&map_frame_" + name + ", &zero);");
+    line("s64 " + status + " = 1;");
+    open("if (" + callee + ")");
+    for (size_t i = 0; i < f->params.size() && i < args.size(); ++i) {
+      std::string field = callee + "->" + local(f->params[i]);
+      if (isString(f->params[i])) line("stp_strcpy(" + field + ", " + args[i] + ");");
+      else line(field + " = " + args[i] + ";");
+    }
+    line(status + " = " + name + "();");
+    close();
+    open("if (" + status + ")");
+    // An error in the callee: caught here, passed up from a function, or reported.
+    open("if (" + status + " == 1 && " + callee + ")");
+    std::string message = callee + "->__errmsg";
+    if (caughtError([&](const std::string& var) { line("stp_strcpy(" + var + ", " + message + ");"); })) {
+    } else if (function_) {
+      line("stp_strcpy(F->__errmsg, " + message + ");");
+    } else {
+      line("G.__stp_stopping = 1;");
+      reportError(message);
+    }
+    close();
+    line("F->__abort = " + status + ";");
+    leave();
+    close();
+    if (stringOut) {
+      std::string t = "F->" + frameTemp(true);
+      line("if (" + callee + ") stp_strcpy(" + t + ", " + callee + "->__ret_s); else " + t + "[0] = 0;");
+      *stringOut = t;
+      return "0";
+    }
+    return "(" + callee + " ? " + callee + "->__ret : 0)";
+  }
+
+  Function* scriptFunction(const FunctionCall* c) {
+    auto it = prog_.calls.find(c);
+    return it == prog_.calls.end() ? nullptr : it->second.function;
+  }
 
   // Keys up to this size are cleared with stores, larger ones with a helper call.
   static constexpr int64_t kKeyClearedByStores = 64;
@@ -667,7 +794,8 @@ class Emitter {
     line("goto try" + n + "_end;");
     close();
     line(frame.label + ":");
-    open("if (F->__abort != 2)");
+    line("// errors only: next (2) and return (3) pass through");
+    open("if (F->__abort == 1)");
     line("F->__abort = 0;");
     body(t->handler);
     close();
@@ -716,6 +844,7 @@ class Emitter {
         leave();
         break;
       case Kind::TryStmt: tryStatement(static_cast<TryStmt*>(s)); break;
+      case Kind::ReturnStmt: returnStatement(static_cast<ReturnStmt*>(s)); break;
       case Kind::NullStmt: break;
       default:
         ctx_.diags.error(s->loc, std::string("internal: unexpected statement ") + kindName(s->kind));
@@ -1242,10 +1371,36 @@ class Emitter {
     close();
   }
 
+  // Reports an error whose message is in a C string buffer (one raised in a function).
+  void reportError(const std::string& buffer) {
+    int site = static_cast<int>(prints_.size());
+    Layout ev;
+    ev.add("h", "struct stp_event_header", 8);
+    const Field& f = ev.add("a0", "char", strBuf_, strBuf_);
+    json info = {{"site", site}, {"kind", "error"}, {"format", "%s\n"}, {"line", ""},
+                 {"args", json::array({{{"type", "string"}, {"offset", f.offset}, {"size", f.size}}})},
+                 {"size", ev.size}};
+    prints_.push_back(info);
+    eventLayouts_[site] = ev;
+    open("");
+    line("struct ev_" + std::to_string(site) + " *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);");
+    open("if (e)");
+    line("e->h.kind = STP_EVENT_PRINT;");
+    line("e->h.site = " + std::to_string(site) + ";");
+    line("stp_strcpy(e->a0, " + buffer + ");");
+    line("bpf_ringbuf_submit(e, 0);");
+    close();
+    close();
+  }
+
   // A run-time error: reported to user space, which ends the session after running the
   // error and end probes; the probe stops here.
   void error(const std::string& message, bool leaveProbe = true) {
-    if (!caughtError([&](const std::string& var) { line("stp_strcpy(" + var + ", " + cString(message) + ");"); })) {
+    if (caughtError([&](const std::string& var) { line("stp_strcpy(" + var + ", " + cString(message) + ");"); })) {
+    } else if (function_) {
+      // In a function: the message goes back to the caller, which may catch it.
+      line("stp_strcpy(F->__errmsg, " + cString(message) + ");");
+    } else {
       int site = static_cast<int>(errors_.size());
       errors_.push_back({{"site", site}, {"message", message}});
       line("G.__stp_stopping = 1;");
@@ -1256,7 +1411,10 @@ class Emitter {
   }
 
   void errorWithMessage(Expr* message) {
-    if (!caughtError([&](const std::string& var) { line("stp_strcpy(" + var + ", " + strExpr(message) + ");"); })) {
+    if (caughtError([&](const std::string& var) { line("stp_strcpy(" + var + ", " + strExpr(message) + ");"); })) {
+    } else if (function_) {
+      line("stp_strcpy(F->__errmsg, " + strExpr(message) + ");");
+    } else {
       PrintCall* p = ctx_.ast.make<PrintCall>(message->loc, PrintKind::Printf);
       p->formatOrDelimiter = "%s\n";
       p->args = {message};
@@ -1508,6 +1666,7 @@ class Emitter {
   }
 
   std::string call(FunctionCall* c) {
+    if (Function* f = scriptFunction(c)) return scriptCall(c, f);
     if (c->name == "pp") return internedLiteral(probe_ ? probe_->point.text : "", c);
     if (c->name == "substr" && strings_.isInterned(c)) return substrTable(c);
     if (c->name == "strlen" && strings_.isInterned(c->args[0])) return strlenTable(c->args[0]);
@@ -1730,6 +1889,11 @@ class Emitter {
       }
       case Kind::FunctionCall: {
         auto* c = static_cast<FunctionCall*>(e);
+        if (Function* f = scriptFunction(c)) {
+          std::string out = "\"\"";
+          scriptCall(c, f, &out);
+          return out;
+        }
         std::vector<std::string> args;
         for (Expr* a : c->args) args.push_back(a->type == Type::String ? strExpr(a) : longExpr(a));
         std::string t = "F->" + frameTemp(true);
@@ -2015,6 +2179,9 @@ class Emitter {
   std::map<const Symbol*, Layout> statsLayouts_;
   std::map<const Symbol*, const Histogram*> linearParams_;
   std::map<int, CoreStruct> coreStructs_;  // by BTF id
+  const Function* function_ = nullptr;     // the function being emitted (null in probes)
+  std::map<const Function*, std::string> functionNames_;
+  std::set<std::string> usedFunctionNames_;
   tapset::KernelTypes types_;
   std::map<const Symbol*, int64_t> linearBuckets_;  // @hist_linear: buckets in use
   std::map<std::string, Layout> frames_;
@@ -2063,13 +2230,8 @@ Output emit(passes::PassContext& ctx, const Options& options) {
     extra += "};\nSTP_INLINE void stp_intern_copy(char *dst, s64 id) {\n  stp_strcpy(dst, stp_interned[id & " +
              std::to_string(nextPowerOfTwo(values.size()) - 1) + "]);\n}\n\n";
   }
-  size_t at = out.bpfC.find("// ");
-  size_t progs = out.bpfC.find("\nSTP_INLINE int probe_");
-  if (progs == std::string::npos) progs = out.bpfC.size();
-  (void)at;
-  size_t insert = out.bpfC.rfind("\n// ", progs);
-  if (insert == std::string::npos) insert = progs;
-  out.bpfC.insert(insert + 1, extra);
+  size_t at = out.bpfC.find(kExtraMarker);
+  if (at != std::string::npos) out.bpfC.replace(at, std::string(kExtraMarker).size(), extra);
   return out;
 }
 
