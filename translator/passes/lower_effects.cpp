@@ -184,19 +184,65 @@ class Lowerer {
       } calls(prog_, callees[f]);
       calls.visit(f->body);
     }
+    // Recursive groups (strongly connected components of the call graph, Tarjan).
+    std::map<Function*, int> index, low, group;
+    std::vector<Function*> stack;
+    std::set<Function*> onStack;
+    int counter = 0, groups = 0;
+    std::function<void(Function*)> connect = [&](Function* f) {
+      index[f] = low[f] = counter++;
+      stack.push_back(f);
+      onStack.insert(f);
+      for (Function* g : callees[f]) {
+        if (!index.count(g)) {
+          connect(g);
+          low[f] = std::min(low[f], low[g]);
+        } else if (onStack.count(g)) {
+          low[f] = std::min(low[f], index[g]);
+        }
+      }
+      if (low[f] != index[f]) return;
+      std::vector<Function*> members;
+      Function* g;
+      do {
+        g = stack.back();
+        stack.pop_back();
+        onStack.erase(g);
+        group[g] = groups;
+        members.push_back(g);
+      } while (g != f);
+      bool recursive = members.size() > 1 || callees[f].count(f);
+      if (recursive)
+        for (Function* m : members) prog_.recursionGroup[m] = groups;
+      ++groups;
+    };
+    for (Function* f : prog_.functions)
+      if (f->body && !index.count(f)) connect(f);
+
+    // Heights: a kept function needs one frame more than its calls; a recursive group
+    // gets as many copies (one per nesting level) as the frames left allow, up to
+    // MAXNESTING, and is always kept (inlining cannot unroll recursion).
     std::map<Function*, int> height;  // kept: frames it needs; inlined: those of its calls
-    std::set<Function*> visiting;
     std::function<int(Function*)> heightOf = [&](Function* f) -> int {
       auto it = height.find(f);
       if (it != height.end()) return it->second;
-      if (!visiting.insert(f).second) {
-        recursive_.insert(f);
-        return 0;
+      auto rec = prog_.recursionGroup.find(f);
+      if (rec != prog_.recursionGroup.end()) {
+        height[f] = 0;  // while computing the group
+        int below = 0;
+        for (Function* m : prog_.functions)
+          if (prog_.recursionGroup.count(m) && prog_.recursionGroup[m] == rec->second)
+            for (Function* g : callees[m])
+              if (!prog_.recursionGroup.count(g) || prog_.recursionGroup[g] != rec->second)
+                below = std::max(below, heightOf(g));
+        int copies = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(ctx_.limits.maxNesting, kMaxCallHeight - below)));
+        prog_.recursionCopies[rec->second] = copies;
+        called_.insert(f);
+        return height[f] = below + copies;
       }
       int below = 0;
       for (Function* g : callees[f]) below = std::max(below, heightOf(g));
-      visiting.erase(f);
-      bool keep = below + 1 <= kMaxCallHeight && !recursive_.count(f);
+      bool keep = below + 1 <= kMaxCallHeight;
       if (keep) called_.insert(f);
       return height[f] = keep ? below + 1 : below;
     };
@@ -923,7 +969,6 @@ class Lowerer {
   int counter_ = 0;
   std::vector<InlineFrame> inlineStack_;
   std::set<Function*> called_;     // functions that stay functions (keepFunctionCalls)
-  std::set<Function*> recursive_;  // found while choosing them
   std::vector<Function*> toLower_;  // called ones, in the order they were reached
   Function* inFunction_ = nullptr;
 };

@@ -161,6 +161,10 @@ struct Program {
   std::vector<Symbol*> globals;           // in declaration order
   std::vector<Function*> functions;       // every function of the session
   std::vector<Function*> calledFunctions; // after lowering: those that stay functions
+  // Recursive functions (kept as calls): their group (mutually recursive functions share
+  // one) and, per group, how many nesting levels are compiled (one copy each).
+  std::map<const Function*, int> recursionGroup;
+  std::map<int, int> recursionCopies;
   std::map<std::string, std::vector<Function*>> functionsByName;
   // Globals SystemTap prints at exit because the script wrote but never read them.
   std::vector<Symbol*> autoPrint;

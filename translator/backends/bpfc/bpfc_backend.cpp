@@ -158,10 +158,12 @@ class Emitter {
     for (Function* f : prog_.calledFunctions) survey_.visit(f->body);
     if (!prog_.calledFunctions.empty()) {
       programs << "// Script functions: BPF-to-BPF calls (global subprograms, verified once each)\n";
-      for (Function* f : prog_.calledFunctions) programs << "int " << functionName(f) << "(void);\n";
+      for (Function* f : prog_.calledFunctions)
+        for (int d = 1; d <= copiesOf(f); ++d) programs << "int " << functionName(f, d) << "(void);\n";
       programs << "\n";
     }
-    for (Function* f : prog_.calledFunctions) programs << function(f);
+    for (Function* f : prog_.calledFunctions)
+      for (int d = 1; d <= copiesOf(f); ++d) programs << function(f, d);
     for (size_t i = 0; i < prog_.probes.size(); ++i) programs << probe(prog_.probes[i], i);
 
     Output out;
@@ -435,18 +437,30 @@ class Emitter {
   // calls, and reads the result back.  It returns its abort state: 0, or an error (1) or
   // `next` (2) that the caller passes on.  `return` leaves through the function's loops
   // with state 3, cleared at the end.
-  std::string functionName(const Function* f) {
+  //
+  // Recursion: BPF has none, so a recursive function is compiled once per nesting level
+  // (fn_NAME_d1, fn_NAME_d2, ...), each calling the next; a call beyond the last level is
+  // SystemTap's MAXNESTING error.
+  std::string functionName(const Function* f, int depth = 1) {
     auto it = functionNames_.find(f);
-    if (it != functionNames_.end()) return it->second;
-    std::string base = "fn_" + cIdent(f->name), name = base;
-    for (int n = 2; usedFunctionNames_.count(name); ++n) name = base + "_" + std::to_string(n);
-    usedFunctionNames_.insert(name);
-    return functionNames_[f] = name;
+    if (it == functionNames_.end()) {
+      std::string base = "fn_" + cIdent(f->name), name = base;
+      for (int n = 2; usedFunctionNames_.count(name); ++n) name = base + "_" + std::to_string(n);
+      usedFunctionNames_.insert(name);
+      it = functionNames_.emplace(f, name).first;
+    }
+    return prog_.recursionGroup.count(f) ? it->second + "_d" + std::to_string(depth) : it->second;
   }
 
-  std::string function(Function* f) {
+  int copiesOf(const Function* f) const {
+    auto g = prog_.recursionGroup.find(f);
+    return g == prog_.recursionGroup.end() ? 1 : prog_.recursionCopies.at(g->second);
+  }
+
+  std::string function(Function* f, int depth) {
     function_ = f;
-    std::string name = functionName(f);
+    functionDepth_ = depth;
+    std::string name = functionName(f, depth);
     frameName_ = "frame_" + name;
     frame_ = Layout();
     for (const Symbol* s : f->params) frameField(s);
@@ -502,7 +516,18 @@ class Emitter {
   std::string scriptCall(FunctionCall* c, Function* f, std::string* stringOut = nullptr) {
     std::vector<std::string> args;
     for (Expr* a : c->args) args.push_back(a->type == Type::String ? strExpr(a) : longExpr(a));
-    std::string name = functionName(f), callee = temp(), status = temp();
+    int depth = 1;
+    auto group = prog_.recursionGroup.find(f);
+    if (group != prog_.recursionGroup.end() && function_ && prog_.recursionGroup.count(function_) &&
+        prog_.recursionGroup.at(function_) == group->second)
+      depth = functionDepth_ + 1;
+    if (depth > copiesOf(f)) {
+      // SystemTap's message; the level count is min(MAXNESTING, what BPF's 8 call frames leave).
+      error("MAXNESTING exceeded near identifier '" + f->name + "' at " + c->loc.str());
+      if (stringOut) *stringOut = "\"\"";
+      return "0";
+    }
+    std::string name = functionName(f, depth), callee = temp(), status = temp();
     line("struct frame_" + name + " *" + callee + " = bpf_map_lookup_elem(&map_frame_" + name + ", &zero);");
     line("s64 " + status + " = 1;");
     open("if (" + callee + ")");
@@ -2180,6 +2205,7 @@ class Emitter {
   std::map<const Symbol*, const Histogram*> linearParams_;
   std::map<int, CoreStruct> coreStructs_;  // by BTF id
   const Function* function_ = nullptr;     // the function being emitted (null in probes)
+  int functionDepth_ = 1;                  // its nesting level (recursive functions)
   std::map<const Function*, std::string> functionNames_;
   std::set<std::string> usedFunctionNames_;
   tapset::KernelTypes types_;
