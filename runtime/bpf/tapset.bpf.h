@@ -114,6 +114,10 @@ STP_INLINE s64 stp_current_cred_id(int which) {
   return stp_cred_id(c, which);
 }
 
+/* stp_pid() (linux/context.stp): the pid of the user-space process that runs the session
+ * (SystemTap's stapio; here stp2bpf), set by the loader like stp2bpf.bpf.h's values. */
+const volatile s64 stp_stp_pid = 0;
+
 /* ---- ctime(epochsecs) (linux/ctime.stp): "Thu Jan  1 00:00:00 1970", UTC.  SystemTap accepts
  * the range of a 32-bit time_t and raises an error outside it; BPF builtins cannot raise
  * errors yet, so those values give the strings SystemTap <= 2.2 returned for them. ---- */
@@ -313,5 +317,286 @@ STP_READER(stp_user_s16, bpf_probe_read_user, s16)
 STP_READER(stp_user_u16, bpf_probe_read_user, u16)
 STP_READER(stp_user_u32, bpf_probe_read_user, u32)
 STP_READER(stp_user_u64, bpf_probe_read_user, u64)
+
+/* ---- strings: loops as bpf_loop callbacks.  The kernel verifies a callback like a loop
+ * body, until the states of two iterations agree; counters it knows exactly (kept on the
+ * stack) never agree, so each function keeps its counters in a per-CPU work slot in .bss,
+ * whose contents the verifier does not track, and passes the callback only pointers (on
+ * the stack, as bpf_loop requires).  Masked indexes then stay inside STP_STRBUF buffers:
+ * inputs are first copied into the caller's scratch buffer (a literal is shorter).
+ * A probe runs on one CPU to its end; a perf-event probe interrupting another probe's
+ * string function on the same CPU would share its slot. ---- */
+#ifndef stp_bpf_loop  /* (unit tests on the host define their own) */
+static long (*stp_bpf_loop)(u32 nr, void *callback, void *ctx, u64 flags) = (long (*)(u32, void *, void *, u64))181;
+#endif
+#define STP_MASK (STP_STRBUF - 1)
+#define STP_WORK_CPUS 256
+#define STP_CPU_SLOT(array) (&(array)[bpf_get_smp_processor_id() & (STP_WORK_CPUS - 1)])
+
+/* _stp_text_str (runtime/stp_string.c), behind text_str, text_strn, string_quoted,
+ * kernel_string_quoted and user_string_quoted: printable ASCII stays; \a \b \f \n \r \t \v
+ * \" \\ are escaped; valid UTF-8 sequences become \uXXXX / \UXXXXXXXX; any other byte is
+ * \ooo.  At most `outlen` output characters; quoted, the string is in double quotes and a
+ * cut one ends in "... (an escape sequence the cut would split is dropped whole). */
+struct stp_text_work {
+  s64 inlen, outlen;
+  s64 i, o;          /* read and write positions */
+  s64 esc, escLen;   /* the first escape sequence a cut could split (-1: none) */
+  u32 c;             /* the last character decoded */
+};
+static struct stp_text_work stp_text_works[STP_WORK_CPUS];
+struct stp_text_ctx {
+  char *out;
+  const char *in;
+  struct stp_text_work *w;
+};
+static const char stp_hex_digits[17] STP_TABLE = "0123456789abcdef";
+/* The letter of a one-letter escape, or 0. */
+STP_INLINE char stp_short_escape(u32 c) {
+  switch (c) {
+    case '\a': return 'a';
+    case '\b': return 'b';
+    case '\f': return 'f';
+    case '\n': return 'n';
+    case '\r': return 'r';
+    case '\t': return 't';
+    case '\v': return 'v';
+    case '"': return '"';
+    case '\\': return '\\';
+    default: return 0;
+  }
+}
+static long stp_text_step(u32 index, void *ctx) {
+  struct stp_text_ctx *x = (struct stp_text_ctx *)ctx;
+  struct stp_text_work *w = x->w;
+  const char *in = x->in;
+  char *out = x->out;
+  if (w->inlen <= 0) return 1;
+  /* Decode one character: a UTF-8 sequence if it is a valid, shortest one of a scalar
+   * value (not a surrogate, at most 0x10FFFF), else the byte itself. */
+  u64 at = (u64)w->i;
+  u32 b = (u8)in[at & STP_MASK];
+  u32 c = b, n = 1, need = 0;
+  if ((b & 0xE0) == 0xC0 && w->inlen >= 2) need = 2, c = b & 0x1F;
+  else if ((b & 0xF0) == 0xE0 && w->inlen >= 3) need = 3, c = b & 0xF;
+  else if ((b & 0xF8) == 0xF0 && w->inlen >= 4) need = 4, c = b & 0x7;
+  if (need) {
+    int ok = 1;
+    for (u32 k = 1; k < 4; ++k) {
+      if (k >= need) break;
+      u32 b2 = (u8)in[(at + k) & STP_MASK];
+      if ((b2 & 0xC0) != 0x80) {
+        ok = 0;
+        break;
+      }
+      c = (c << 6) | (b2 & 0x3F);
+    }
+    if (ok && !(c >= 0xD800 && c <= 0xDFFF) && c <= 0x10FFFF && c >= 0x80 &&
+        !(need == 3 && c < 0x800) && !(need == 4 && c < 0x10000))
+      n = need;
+    else
+      c = b;
+  }
+  w->c = c;
+  if (c == 0 || w->outlen <= 0) return 1;
+  w->i += n;
+  w->inlen -= n;
+  s64 num;
+  char letter = 0;
+  if (n > 1) num = c <= 0xFFFF ? 6 : 10;
+  else if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') num = 1;
+  else num = (letter = stp_short_escape(c)) ? 2 : 4;
+  if (num > 1 && w->esc < 0 && w->outlen - 3 < num) {
+    w->esc = w->o;
+    w->escLen = num;
+  }
+  if (w->outlen < num) return 1;
+  u64 o = (u64)w->o;
+  if (num == 1) {
+    out[o & STP_MASK] = (char)c;
+  } else {
+    out[o & STP_MASK] = '\\';
+    if (n > 1) {
+      out[(o + 1) & STP_MASK] = c <= 0xFFFF ? 'u' : 'U';
+      for (u32 k = 0; k < 8; ++k) {  /* num - 2 hex digits, most significant first */
+        if (k >= num - 2) break;
+        out[(o + 2 + k) & STP_MASK] = stp_hex_digits[(c >> ((num - 3 - k) * 4)) & 0xF];
+      }
+    } else if (letter) {
+      out[(o + 1) & STP_MASK] = letter;
+    } else {
+      out[(o + 1) & STP_MASK] = (char)('0' + ((c >> 6) & 3));
+      out[(o + 2) & STP_MASK] = (char)('0' + ((c >> 3) & 7));
+      out[(o + 3) & STP_MASK] = (char)('0' + (c & 7));
+    }
+  }
+  w->o += num;
+  w->outlen -= num;
+  return 0;
+}
+/* `buf` holds the input (STP_STRBUF bytes); inlen/outlen <= 0 mean MAXSTRINGLEN - 1. */
+STP_NOINLINE void stp_text_str_buf(char *dst, const char *buf, s64 inlen, s64 outlen, s64 quoted) {
+  struct stp_text_work *w = STP_CPU_SLOT(stp_text_works);
+  w->inlen = inlen <= 0 || inlen > STP_MAXSTRINGLEN - 1 ? STP_MAXSTRINGLEN - 1 : inlen;
+  w->outlen = outlen <= 0 || outlen > STP_MAXSTRINGLEN - 1 ? STP_MAXSTRINGLEN - 1 : outlen;
+  w->i = w->o = 0;
+  w->esc = -1;
+  w->escLen = 0;
+  w->c = 0;
+  if (quoted) {
+    w->outlen = (w->outlen < 5 ? 5 : w->outlen) - 2;
+    dst[0] = '"';
+    w->o = 1;
+  }
+  struct stp_text_ctx x = {dst, buf, w};
+  stp_bpf_loop(STP_MAXSTRINGLEN, (void *)stp_text_step, &x, 0);
+  u64 o = (u64)w->o;
+  if (quoted) {
+    if (w->c && w->inlen > 0) {  /* cut: end in "... */
+      s64 cut = w->o - 3 + w->outlen;
+      o = (u64)(w->esc >= 0 && w->esc < cut && cut < w->esc + w->escLen ? w->esc : cut);
+      dst[o & STP_MASK] = '"';
+      dst[(o + 1) & STP_MASK] = '.';
+      dst[(o + 2) & STP_MASK] = '.';
+      dst[(o + 3) & STP_MASK] = '.';
+      o += 4;
+    } else {
+      dst[o & STP_MASK] = '"';
+      o += 1;
+    }
+  }
+  dst[o & STP_MASK] = 0;
+}
+/* text_str(s), text_strn(s, len, quoted) (len clamped to 0..MAXSTRINGLEN; 0 is no limit)
+ * and string_quoted(s) (string.stp). */
+STP_INLINE void stp_text_str(char *dst, const char *s, char *scratch, s64 len, s64 quoted) {
+  stp_strcpy(scratch, s);
+  if (len > STP_MAXSTRINGLEN) len = STP_MAXSTRINGLEN;
+  stp_text_str_buf(dst, scratch, 0, len, quoted);
+}
+static const char stp_fmt_addr[] STP_TABLE = "0x%lx";
+/* user_string_quoted(addr) (uconversions.stp): string_quoted(user_string(addr)), or the
+ * address as "0x%x" if it cannot be read.  kernel_string_quoted(addr) (linux/
+ * conversions.stp): the same from kernel memory ("0x0" for a null address). */
+STP_INLINE void stp_string_quoted_at(char *dst, s64 addr, char *scratch, int user) {
+  long n = user ? bpf_probe_read_user_str(scratch, STP_MAXSTRINGLEN, (void *)addr)
+                : bpf_probe_read_kernel_str(scratch, STP_MAXSTRINGLEN, (void *)addr);
+  if (n < 0 || (!user && addr == 0)) {
+    u64 a = (u64)addr;
+    if (bpf_snprintf(dst, STP_MAXSTRINGLEN, stp_fmt_addr, &a, sizeof(a)) < 0) dst[0] = 0;
+    return;
+  }
+  stp_text_str_buf(dst, scratch, 0, 0, 1);
+}
+
+/* strtol(s, base) (string.stp): the kernel's simple_strtol: an optional '-', then with base
+ * 0 a "0x" prefix (followed by a hex digit) means 16, a leading 0 means 8, else 10; base 16
+ * skips a "0x" prefix; digits (0-9, a-f) below the base, up to the first other character;
+ * no blanks are skipped, and overflow wraps. */
+struct stp_strtol_work {
+  u64 i, base, value;
+};
+static struct stp_strtol_work stp_strtol_works[STP_WORK_CPUS];
+struct stp_strtol_ctx {
+  const char *s;
+  struct stp_strtol_work *w;
+};
+static long stp_strtol_step(u32 index, void *ctx) {
+  struct stp_strtol_ctx *x = (struct stp_strtol_ctx *)ctx;
+  struct stp_strtol_work *w = x->w;
+  u32 c = (u8)x->s[w->i & STP_MASK];
+  u32 lc = c | 0x20;
+  u64 v;
+  if (c >= '0' && c <= '9') v = c - '0';
+  else if (lc >= 'a' && lc <= 'f') v = lc - 'a' + 10;
+  else return 1;
+  if (v >= w->base) return 1;
+  w->value = w->value * w->base + v;
+  w->i++;
+  return 0;
+}
+STP_NOINLINE s64 stp_strtol(const char *str, s64 base, char *scratch) {
+  stp_strcpy(scratch, str);
+  struct stp_strtol_work *w = STP_CPU_SLOT(stp_strtol_works);
+  int negative = scratch[0] == '-';
+  u32 at = negative ? 1 : 0;
+  u32 c0 = (u8)scratch[at], c1 = (u8)scratch[at + 1] | 0x20;
+  u32 c2 = (u8)scratch[at + 2], l2 = c2 | 0x20;
+  int hex2 = (c2 >= '0' && c2 <= '9') || (l2 >= 'a' && l2 <= 'f');
+  u64 b = (u64)base;
+  if (b == 0) b = c0 == '0' ? (c1 == 'x' && hex2 ? 16 : 8) : 10;
+  if (b == 16 && c0 == '0' && c1 == 'x') at += 2;
+  w->i = at;
+  w->base = b;
+  w->value = 0;
+  struct stp_strtol_ctx x = {scratch, w};
+  stp_bpf_loop(STP_MAXSTRINGLEN, (void *)stp_strtol_step, &x, 0);
+  return negative ? (s64)(0 - w->value) : (s64)w->value;
+}
+
+/* tokenize(input, delim) (tokenize.stp): strsep over a per-CPU copy of the last non-empty
+ * input, skipping empty tokens; "" when no token is left. */
+struct stp_tok_work {
+  char str[STP_STRBUF];
+  s64 start;     /* next read position; -1 when the input is used up */
+  s64 pos;       /* the scan position */
+  u64 delim[4];  /* the delimiter set, one bit per byte value */
+};
+static struct stp_tok_work stp_tok_works[STP_WORK_CPUS];
+struct stp_tok_ctx {
+  const char *text;  /* the delimiters, then the string scanned */
+  struct stp_tok_work *w;
+  s64 inSet;         /* scanning while characters are (1) or are not (0) delimiters */
+};
+STP_INLINE s64 stp_in_set(const u64 *set, u32 c) { return (set[(c >> 6) & 3] >> (c & 63)) & 1; }
+static long stp_delim_step(u32 index, void *ctx) {
+  struct stp_tok_ctx *x = (struct stp_tok_ctx *)ctx;
+  u32 c = (u8)x->text[index & STP_MASK];
+  if (!c) return 1;
+  x->w->delim[(c >> 6) & 3] |= 1ULL << (c & 63);
+  return 0;
+}
+static long stp_tok_scan_step(u32 index, void *ctx) {
+  struct stp_tok_ctx *x = (struct stp_tok_ctx *)ctx;
+  struct stp_tok_work *w = x->w;
+  u64 pos = (u64)w->pos;
+  u32 c = (u8)x->text[pos & STP_MASK];
+  if (!c || stp_in_set(w->delim, c) != x->inSet || pos >= STP_MAXSTRINGLEN - 1) return 1;
+  w->pos = (s64)pos + 1;
+  return 0;
+}
+STP_NOINLINE void stp_tokenize(char *dst, const char *input, const char *delim, char *scratch) {
+  struct stp_tok_work *w = STP_CPU_SLOT(stp_tok_works);
+  dst[0] = 0;
+  stp_strcpy(scratch, input);
+  if (scratch[0]) {
+    stp_strcpy(w->str, scratch);
+    w->start = 0;
+  }
+  stp_strcpy(scratch, delim);
+  w->delim[0] = w->delim[1] = w->delim[2] = w->delim[3] = 0;
+  struct stp_tok_ctx x = {scratch, w, 0};
+  stp_bpf_loop(STP_MAXSTRINGLEN, (void *)stp_delim_step, &x, 0);
+  if (w->start < 0) return;
+  w->pos = w->start;
+  x.text = w->str;
+  x.inSet = 1;
+  stp_bpf_loop(STP_MAXSTRINGLEN, (void *)stp_tok_scan_step, &x, 0);  /* skip delimiters */
+  u64 pos = (u64)w->pos & STP_MASK;
+  x.inSet = 0;
+  stp_bpf_loop(STP_MAXSTRINGLEN, (void *)stp_tok_scan_step, &x, 0);  /* the token */
+  u64 end = (u64)w->pos & STP_MASK;
+  if (end <= pos) {  /* only delimiters were left */
+    w->start = -1;
+    return;
+  }
+  if (w->str[end]) {  /* a delimiter: strsep cuts the string there */
+    w->str[end] = 0;
+    w->start = (s64)end + 1;
+  } else {
+    w->start = -1;
+  }
+  if (bpf_probe_read_kernel_str(dst, (u32)(end - pos + 1) & STP_MASK, w->str + pos) < 0) dst[0] = 0;
+}
 
 #endif /* STP2BPF_TAPSET_BPF_H */

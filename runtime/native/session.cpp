@@ -374,6 +374,9 @@ bool Session::setConfig() {
     } else if (name == "stp_target_pid") {
       int64_t pid = options_.targetPid ? options_.targetPid : child_;
       std::memcpy(data + vs[i].offset, &pid, 8);
+    } else if (name == "stp_stp_pid") {  // stp_pid(): this process, SystemTap's stapio
+      int64_t pid = getpid();
+      std::memcpy(data + vs[i].offset, &pid, 8);
     }
   }
   return true;

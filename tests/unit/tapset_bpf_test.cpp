@@ -64,6 +64,15 @@ long bpf_snprintf(char* str, u32 size, const char* fmt, u64* data, u32) {
   return std::snprintf(str, size, "0x%llx", data[0]) + 1;
 }
 u64 bpf_get_current_task() { return currentTask; }
+u32 bpf_get_smp_processor_id() { return 0; }
+// bpf_loop: calls the callback until it returns 1.
+long hostLoop(u32 nr, void* callback, void* ctx, u64) {
+  auto* cb = reinterpret_cast<long (*)(u32, void*)>(callback);
+  for (u32 i = 0; i < nr; ++i)
+    if (cb(i, ctx)) return i + 1;
+  return nr;
+}
+#define stp_bpf_loop hostLoop
 u64 stp_abs_u64(s64 v) { return v < 0 ? 0 - static_cast<u64>(v) : static_cast<u64>(v); }
 s64 stp_strcpy(char* dst, const char* src) {
   long n = bpf_probe_read_kernel_str(dst, STP_MAXSTRINGLEN, src);
@@ -240,6 +249,85 @@ TEST(TapsetBpf, SyscallNamesFollowTheTasksAbi) {
   EXPECT_EQ(str(stp_syscall_name, 505), "accept");  // socketcall(2)'s SYS_ACCEPT
   EXPECT_EQ(str(stp_syscall_name, 500), "");
   currentTask = 0;
+}
+
+std::string textStr(const std::string& in, s64 len, s64 quoted) {
+  char scratch[STP_STRBUF], out[STP_STRBUF];
+  std::memset(out, 'x', sizeof out);
+  stp_text_str(out, in.c_str(), scratch, len, quoted);
+  return out;
+}
+
+TEST(TapsetBpf, TextStrEscapes) {
+  EXPECT_EQ(textStr("a\tb\"c\\d\001", 0, 0), "a\\tb\\\"c\\\\d\\001");
+  EXPECT_EQ(textStr("hi\n", 0, 1), "\"hi\\n\"");
+  EXPECT_EQ(textStr("", 0, 1), "\"\"");
+  // UTF-8: 2-, 3- and 4-byte sequences; a stray continuation byte and DEL are octal.
+  EXPECT_EQ(textStr("\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\x80\x7f", 0, 0),
+            "\\u00e9\\u20ac\\U0001f600\\200\\177");
+  // Overlong and surrogate encodings are not decoded.
+  EXPECT_EQ(textStr("\xc0\x80", 0, 0), "\\300\\200");
+  EXPECT_EQ(textStr("\xed\xa0\x80", 0, 0), "\\355\\240\\200");
+}
+
+TEST(TapsetBpf, TextStrCuts) {
+  // text_strn quoted with room for 3: SystemTap keeps outlen - 3 characters before "...
+  EXPECT_EQ(textStr("abcdef", 3, 1), "\"\"...");
+  EXPECT_EQ(textStr("abcdef", 6, 1), "\"a\"...");  // 4 fit in the quotes, 4 - 3 stay
+  EXPECT_EQ(textStr("abcd", 6, 1), "\"abcd\"");
+  EXPECT_EQ(textStr("abcdef", 3, 0), "abc");
+  // 125 characters fit in quotes (MAXSTRINGLEN - 1 - 2); one more is cut.
+  std::string fits(125, 'a'), over(126, 'a');
+  EXPECT_EQ(textStr(fits, 0, 1), "\"" + fits + "\"");
+  EXPECT_EQ(textStr(over, 0, 1), "\"" + std::string(122, 'a') + "\"...");
+  // A cut inside an escape drops the escape whole.
+  EXPECT_EQ(textStr(std::string(121, 'a') + "\n" + "bbbb", 0, 1), "\"" + std::string(121, 'a') + "\"...");
+}
+
+TEST(TapsetBpf, StringQuotedAt) {
+  char scratch[STP_STRBUF], out[STP_STRBUF];
+  const char* text = "a\"b";
+  stp_string_quoted_at(out, reinterpret_cast<s64>(text), scratch, 1);
+  EXPECT_STREQ(out, "\"a\\\"b\"");
+  stp_string_quoted_at(out, 0, scratch, 1);  // an unreadable address is printed
+  EXPECT_STREQ(out, "0x0");
+  stp_string_quoted_at(out, 0, scratch, 0);
+  EXPECT_STREQ(out, "0x0");
+}
+
+TEST(TapsetBpf, StrtolIsTheKernelsSimpleStrtol) {
+  char scratch[STP_STRBUF];
+  EXPECT_EQ(stp_strtol("123", 10, scratch), 123);
+  EXPECT_EQ(stp_strtol("-0x1f", 0, scratch), -31);
+  EXPECT_EQ(stp_strtol("0x1f", 16, scratch), 31);
+  EXPECT_EQ(stp_strtol("1f", 16, scratch), 31);
+  EXPECT_EQ(stp_strtol("017", 0, scratch), 15);
+  EXPECT_EQ(stp_strtol("0x", 0, scratch), 0);  // "0x" without a hex digit: octal 0
+  EXPECT_EQ(stp_strtol("12ab", 10, scratch), 12);
+  EXPECT_EQ(stp_strtol(" 5", 10, scratch), 0);  // no blanks skipped
+  EXPECT_EQ(stp_strtol("ffffffffffffffff", 16, scratch), -1);  // wraps
+}
+
+TEST(TapsetBpf, TokenizeIsStrsepSkippingEmptyTokens) {
+  char scratch[STP_STRBUF], out[STP_STRBUF];
+  std::string got;
+  stp_tokenize(out, "a,,b c,", ", ", scratch);
+  while (out[0]) {
+    got += "<" + std::string(out) + ">";
+    stp_tokenize(out, "", ", ", scratch);
+  }
+  EXPECT_EQ(got, "<a><b><c>");
+  stp_tokenize(out, "", ", ", scratch);  // used up
+  EXPECT_STREQ(out, "");
+  stp_tokenize(out, "x y", "", scratch);  // no delimiters: the whole input
+  EXPECT_STREQ(out, "x y");
+  stp_tokenize(out, ",,,", ",", scratch);
+  EXPECT_STREQ(out, "");
+  // The delimiters may change between calls.
+  stp_tokenize(out, "a:b,c", ":", scratch);
+  EXPECT_STREQ(out, "a");
+  stp_tokenize(out, "", ",", scratch);
+  EXPECT_STREQ(out, "b");
 }
 
 }  // namespace

@@ -27,6 +27,7 @@ const std::vector<Builtin> kBuiltins = {
     {"execname", {}, S, 0, 0, "name of the current process (comm)"},
     {"pexecname", {}, S, 0, 0, "name of the parent process"},
     {"target", {}, L, kConst, 0, "the pid given with -x or started with -c"},
+    {"stp_pid", {}, L, kConst, 0, "the pid of the process running the session (stp2bpf)"},
     {"is_return", {}, L, 0, 0, "1 in a .return probe"},
     {"task_current", {}, L, 0, 0, "address of the current task_struct"},
     // ---- time (linux/timestamp_gtod.stp, timestamp.stp)
@@ -48,6 +49,10 @@ const std::vector<Builtin> kBuiltins = {
     {"strtol", {S, L}, L, 0, 0, "a string converted to a number in a base"},
     {"text_str", {S}, S, 0, 0, "a string with non-printable characters escaped"},
     {"str_replace", {S, S, S}, S, 0, 0, "a string with every occurrence of one string replaced"},
+    {"text_strn", {S, L, L}, S, 0, 0, "text_str with at most len characters, optionally in quotes"},
+    {"string_quoted", {S}, S, 0, 0, "a string in double quotes, with non-printable characters escaped"},
+    {"tokenize", {S, S}, S, 0, 0,
+     "the next token of the input (\"\": of the previous input) separated by delimiters"},
     // ---- memory (conversions.stp, uconversions.stp)
     {"kernel_string", {L}, S, 0, 0, "a NUL-terminated string read from kernel memory"},
     {"kernel_string_n", {L, L}, S, 0, 0, "at most n bytes of a string from kernel memory"},
@@ -59,7 +64,8 @@ const std::vector<Builtin> kBuiltins = {
     {"user_string", {L, S}, S, kVar, 1, "a NUL-terminated string read from user memory"},
     {"user_string_n", {L, L, S}, S, kVar, 2,
      "at most n bytes of a string from user memory, or the error message (\"<unknown>\")"},
-    {"user_string_quoted", {L}, S, 0, 0, "a user string in double quotes, or NULL"},
+    {"user_string_quoted", {L}, S, 0, 0, "a user string in double quotes and escaped, or its address"},
+    {"kernel_string_quoted", {L}, S, 0, 0, "a kernel string in double quotes and escaped, or its address"},
     {"user_long", {L}, L, 0, 0, "a long read from user memory"},
     {"user_int", {L}, L, 0, 0, "an int read from user memory"},
     // SystemTap writes these as try { user_X_error(addr) } catch { 0 }: 0 on a fault.

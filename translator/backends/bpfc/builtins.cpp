@@ -80,6 +80,7 @@ const std::map<std::string, std::string>& longBuiltins() {
       {"MINOR", "(s64)((u32)%0 & 0xfffff)"},
       {"MKDEV", "(s64)(u32)(((u32)%0 << 20) | (u32)%1)"},
       {"errno_p", "stp_errno_p(%0)"},
+      {"strtol", "stp_strtol(%0, %1, F->__scratch)"},
       {"isdigit", "(s64)((u8)(%0[0] - '0') < 10)"},
       {"_IS_ERR", "(s64)((u64)%0 >= (u64)-4095)"},
       {"ppid", "stp_task_tgid(stp_task_parent(stp_current()))"},
@@ -97,6 +98,7 @@ const std::map<std::string, std::string>& longBuiltins() {
       // The idle task is the one with pid 0 (linux/scheduler.stp).
       {"__is_idle", "(s64)((u32)bpf_get_current_pid_tgid() == 0)"},
       {"_stp_is_compat_task", "stp_is_compat_task()"},
+      {"stp_pid", "stp_stp_pid"},
   };
   return t;
 }
@@ -119,6 +121,12 @@ const std::map<std::string, std::string>& stringBuiltins() {
       {"symname", "stp_symname(%d, %0);"},
       {"symdata", "stp_symdata(%d, %0);"},
       {"syscall_name", "stp_syscall_name(%d, %0);"},
+      {"text_str", "stp_text_str(%d, %0, F->__scratch, 0, 0);"},
+      {"text_strn", "stp_text_str(%d, %0, F->__scratch, %1, %2);"},
+      {"string_quoted", "stp_text_str(%d, %0, F->__scratch, 0, 1);"},
+      {"user_string_quoted", "stp_string_quoted_at(%d, %0, F->__scratch, 1);"},
+      {"kernel_string_quoted", "stp_string_quoted_at(%d, %0, F->__scratch, 0);"},
+      {"tokenize", "stp_tokenize(%d, %0, %1, F->__scratch);"},
   };
   return t;
 }
