@@ -8,6 +8,8 @@
 #include <clang/Frontend/TextDiagnosticPrinter.h>
 #include <clang/Lex/PreprocessorOptions.h>
 #include <llvm/ADT/SmallVector.h>
+#include <llvm/Passes/PassBuilder.h>
+#include <llvm/Passes/PassPlugin.h>
 #include <llvm/Support/ErrorHandling.h>
 #include <llvm/Support/MemoryBuffer.h>
 #include <llvm/Support/TargetSelect.h>
@@ -24,6 +26,13 @@ void LLVMInitializeBPFTarget();
 void LLVMInitializeBPFTargetMC();
 void LLVMInitializeBPFAsmPrinter();
 void LLVMInitializeBPFAsmParser();
+}
+
+// Debian's LLVM 14 registers Polly as a pass-builder extension (llvm/Support/Extension.def),
+// and clang's back end calls getPollyPluginInfo() for every compile.  The module links
+// LLVM statically without Polly: an extension that registers nothing stands in for it.
+llvm::PassPluginLibraryInfo getPollyPluginInfo() {
+  return {LLVM_PLUGIN_API_VERSION, "Polly (not linked)", "0", [](llvm::PassBuilder&) {}};
 }
 
 namespace stp2bpf::runtime {

@@ -33,7 +33,8 @@ CompileResult compileBpf(const CompileInput& input) {
   static std::string loadError;
   if (!entry && loadError.empty()) {
     std::string path = modulePath();
-    void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+    // Lazy binding: LLVM has thousands of functions the compile never calls.
+    void* handle = dlopen(path.c_str(), RTLD_LAZY | RTLD_LOCAL);
     if (!handle) loadError = std::string("cannot load the BPF compiler module: ") + dlerror();
     else if (!(entry = reinterpret_cast<EntryPoint>(dlsym(handle, "stp2bpf_compile_bpf"))))
       loadError = "the BPF compiler module " + path + " has no entry point";

@@ -42,7 +42,7 @@ class TargetCollector : public Visitor {
 
 class TargetResolver {
  public:
-  TargetResolver(PassContext& ctx) : ctx_(ctx), types_(ctx.kernel.vmlinuxBtf()) {}
+  TargetResolver(PassContext& ctx) : ctx_(ctx), types_(ctx.kernel) {}
 
   void run() {
     for (sema::DerivedProbe& p : ctx_.program.probes) {

@@ -2,11 +2,15 @@
 
 #include <bpf/btf.h>
 
+#include "tapset/kernel_info.h"
+
 namespace stp2bpf::tapset {
 
+const struct btf* KernelTypes::btf() const { return kernel_.vmlinuxBtf(); }
+
 int KernelTypes::strip(int id) const {
-  for (int guard = 0; btf_ && guard < 64; ++guard) {
-    const struct btf_type* t = btf__type_by_id(btf_, id);
+  for (int guard = 0; btf() && guard < 64; ++guard) {
+    const struct btf_type* t = btf__type_by_id(btf(), id);
     if (!t) return id;
     switch (btf_kind(t)) {
       case BTF_KIND_TYPEDEF:
@@ -22,15 +26,15 @@ int KernelTypes::strip(int id) const {
 
 KernelType KernelTypes::describe(int id) const {
   KernelType k;
-  if (!btf_) return k;
+  if (!btf()) return k;
   k.id = strip(id);
   if (k.id == 0) {
     k.kind = KernelType::Kind::Void;
     return k;
   }
-  const struct btf_type* t = btf__type_by_id(btf_, k.id);
+  const struct btf_type* t = btf__type_by_id(btf(), k.id);
   if (!t) return k;
-  k.name = btf__name_by_offset(btf_, t->name_off);
+  k.name = btf__name_by_offset(btf(), t->name_off);
   switch (btf_kind(t)) {
     case BTF_KIND_INT:
       k.kind = KernelType::Kind::Int;
@@ -61,7 +65,7 @@ KernelType KernelTypes::describe(int id) const {
       k.kind = KernelType::Kind::Array;
       k.target = static_cast<int>(a->type);
       k.length = a->nelems;
-      k.size = btf__resolve_size(btf_, k.id);
+      k.size = btf__resolve_size(btf(), k.id);
       break;
     }
     default: break;
@@ -70,12 +74,12 @@ KernelType KernelTypes::describe(int id) const {
 }
 
 std::optional<KernelMember> KernelTypes::member(int structId, const std::string& name) const {
-  if (!btf_) return std::nullopt;
-  const struct btf_type* t = btf__type_by_id(btf_, strip(structId));
+  if (!btf()) return std::nullopt;
+  const struct btf_type* t = btf__type_by_id(btf(), strip(structId));
   if (!t || !(btf_is_struct(t) || btf_is_union(t))) return std::nullopt;
   const struct btf_member* m = btf_members(t);
   for (unsigned i = 0; i < btf_vlen(t); ++i, ++m) {
-    std::string n = btf__name_by_offset(btf_, m->name_off);
+    std::string n = btf__name_by_offset(btf(), m->name_off);
     int64_t offset = btf_member_bit_offset(t, i);
     if (n == name) return KernelMember{static_cast<int>(m->type), offset, static_cast<int>(btf_member_bitfield_size(t, i))};
     if (n.empty()) {  // anonymous struct or union: its members belong to this one
@@ -90,12 +94,12 @@ std::optional<KernelMember> KernelTypes::member(int structId, const std::string&
 
 std::vector<std::string> KernelTypes::memberNames(int structId) const {
   std::vector<std::string> out;
-  if (!btf_) return out;
-  const struct btf_type* t = btf__type_by_id(btf_, strip(structId));
+  if (!btf()) return out;
+  const struct btf_type* t = btf__type_by_id(btf(), strip(structId));
   if (!t || !(btf_is_struct(t) || btf_is_union(t))) return out;
   const struct btf_member* m = btf_members(t);
   for (unsigned i = 0; i < btf_vlen(t); ++i, ++m) {
-    std::string n = btf__name_by_offset(btf_, m->name_off);
+    std::string n = btf__name_by_offset(btf(), m->name_off);
     if (!n.empty()) out.push_back(n);
     else
       for (const std::string& inner : memberNames(static_cast<int>(m->type))) out.push_back(inner);
@@ -105,30 +109,30 @@ std::vector<std::string> KernelTypes::memberNames(int structId) const {
 
 std::vector<std::pair<std::string, int>> KernelTypes::params(int protoId) const {
   std::vector<std::pair<std::string, int>> out;
-  const struct btf_type* proto = btf__type_by_id(btf_, protoId);
+  const struct btf_type* proto = btf__type_by_id(btf(), protoId);
   if (!proto || !btf_is_func_proto(proto)) return out;
   const struct btf_param* p = btf_params(proto);
   for (unsigned i = 0; i < btf_vlen(proto); ++i)
-    out.emplace_back(btf__name_by_offset(btf_, p[i].name_off), static_cast<int>(p[i].type));
+    out.emplace_back(btf__name_by_offset(btf(), p[i].name_off), static_cast<int>(p[i].type));
   return out;
 }
 
 std::optional<std::pair<int, int>> KernelTypes::functionParam(const std::string& function,
                                                               const std::string& name) const {
-  if (!btf_) return std::nullopt;
-  int id = btf__find_by_name_kind(btf_, function.c_str(), BTF_KIND_FUNC);
+  if (!btf()) return std::nullopt;
+  int id = btf__find_by_name_kind(btf(), function.c_str(), BTF_KIND_FUNC);
   if (id <= 0) return std::nullopt;
-  auto ps = params(static_cast<int>(btf__type_by_id(btf_, id)->type));
+  auto ps = params(static_cast<int>(btf__type_by_id(btf(), id)->type));
   for (size_t i = 0; i < ps.size(); ++i)
     if (ps[i].first == name) return std::make_pair(static_cast<int>(i), ps[i].second);
   return std::nullopt;
 }
 
 std::optional<int> KernelTypes::functionReturn(const std::string& function) const {
-  if (!btf_) return std::nullopt;
-  int id = btf__find_by_name_kind(btf_, function.c_str(), BTF_KIND_FUNC);
+  if (!btf()) return std::nullopt;
+  int id = btf__find_by_name_kind(btf(), function.c_str(), BTF_KIND_FUNC);
   if (id <= 0) return std::nullopt;
-  const struct btf_type* proto = btf__type_by_id(btf_, btf__type_by_id(btf_, id)->type);
+  const struct btf_type* proto = btf__type_by_id(btf(), btf__type_by_id(btf(), id)->type);
   if (!proto || !btf_is_func_proto(proto)) return std::nullopt;
   return static_cast<int>(proto->type);
 }
@@ -146,23 +150,23 @@ static int tracepointProto(const struct btf* btf, const std::string& event) {
 }
 
 int KernelTypes::compositeByName(const std::string& name) const {
-  if (!btf_) return 0;
+  if (!btf()) return 0;
   for (int kind : {BTF_KIND_STRUCT, BTF_KIND_UNION}) {
-    int id = btf__find_by_name_kind(btf_, name.c_str(), static_cast<__u32>(kind));
+    int id = btf__find_by_name_kind(btf(), name.c_str(), static_cast<__u32>(kind));
     if (id > 0) return id;
   }
   return 0;
 }
 
 int KernelTypes::tracepointArgCount(const std::string& event) const {
-  int proto = tracepointProto(btf_, event);
+  int proto = tracepointProto(btf(), event);
   return proto ? static_cast<int>(params(proto).size()) - 1 : 0;
 }
 
-bool KernelTypes::hasRawTracepoint(const std::string& event) const { return tracepointProto(btf_, event) != 0; }
+bool KernelTypes::hasRawTracepoint(const std::string& event) const { return tracepointProto(btf(), event) != 0; }
 
 std::optional<std::pair<int, int>> KernelTypes::tracepointArg(const std::string& event, const std::string& name) const {
-  int proto = tracepointProto(btf_, event);
+  int proto = tracepointProto(btf(), event);
   if (!proto) return std::nullopt;
   auto ps = params(proto);
   for (size_t i = 1; i < ps.size(); ++i)

@@ -31,10 +31,14 @@ struct KernelMember {
   int bitfieldSize = 0;    // 0 unless a bitfield
 };
 
+class KernelInfo;
+
+// Loads the kernel's BTF on first use: most scripts never need it, and reading the 6 MB
+// of /sys/kernel/btf/vmlinux would dominate their start-up.
 class KernelTypes {
  public:
-  explicit KernelTypes(const struct btf* btf) : btf_(btf) {}
-  bool available() const { return btf_ != nullptr; }
+  explicit KernelTypes(KernelInfo& kernel) : kernel_(kernel) {}
+  bool available() const { return btf() != nullptr; }
 
   KernelType describe(int id) const;
   // A member of a struct or union, looking through anonymous members (offsets add up).
@@ -56,7 +60,8 @@ class KernelTypes {
  private:
   int strip(int id) const;
   std::vector<std::pair<std::string, int>> params(int protoId) const;
-  const struct btf* btf_;
+  const struct btf* btf() const;
+  KernelInfo& kernel_;
 };
 
 }  // namespace stp2bpf::tapset

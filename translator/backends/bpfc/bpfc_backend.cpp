@@ -142,7 +142,7 @@ class Emitter {
  public:
   Emitter(passes::PassContext& ctx, const Options& opt)
       : ctx_(ctx), prog_(ctx.program), opt_(opt), survey_(ctx.program),
-        errorsAtStart_(ctx.diags.errorCount()), types_(ctx.kernel.vmlinuxBtf()) {
+        errorsAtStart_(ctx.diags.errorCount()), types_(ctx.kernel) {
     maxStr_ = ctx.limits.maxStringLen;
     strBuf_ = nextPowerOfTwo(std::max<int64_t>(maxStr_, 8));
   }
