@@ -344,6 +344,22 @@ class Lowerer {
         if (c != prog_.calls.end()) prog_.calls[static_cast<FunctionCall*>(b.nodes[i])] = c->second;
       }
     }
+    // Target accesses (@cast in a function body) point at their operand and index
+    // expressions: the copy points at the copies.
+    std::map<const Node*, Node*> copyOf;
+    for (size_t i = 0; i < a.nodes.size() && i < b.nodes.size(); ++i) copyOf[a.nodes[i]] = b.nodes[i];
+    auto mapped = [&](Expr* e) -> Expr* {
+      auto it = e ? copyOf.find(e) : copyOf.end();
+      return it == copyOf.end() ? e : static_cast<Expr*>(it->second);
+    };
+    for (size_t i = 0; i < a.nodes.size() && i < b.nodes.size(); ++i) {
+      auto t = prog_.targets.find(a.nodes[i]);
+      if (t == prog_.targets.end()) continue;
+      sema::TargetAccess access = t->second;
+      access.castOperand = mapped(access.castOperand);
+      for (sema::TargetStep& step : access.steps) step.index = mapped(step.index);
+      prog_.targets[b.nodes[i]] = access;
+    }
   }
 
   // True if running `later` could change what `earlier` reads.

@@ -51,7 +51,15 @@ class TargetResolver {
       c.visit(p.condition);
       if (c.found.empty()) continue;
       if (p.point.kind == ProbeKind::Tracepoint) chooseRawTracepoint(p, c.found);
-      for (TargetExpr* t : c.found) resolve(p, t);
+      for (TargetExpr* t : c.found) resolve(&p, t);
+    }
+    // Functions can only use @cast (resolution rejects $vars there).
+    for (sema::Function* f : ctx_.program.functions) {
+      if (!f->body) continue;
+      TargetCollector c;
+      c.visit(f->body);
+      for (TargetExpr* t : c.found)
+        if (as<CastOp>(t)) resolve(nullptr, t);
     }
   }
 
@@ -73,7 +81,7 @@ class TargetResolver {
     p.point.rawTracepoint = anyArgument;
   }
 
-  void resolve(sema::DerivedProbe& p, TargetExpr* t) {
+  void resolve(sema::DerivedProbe* p, TargetExpr* t) {
     TargetAccess a;
     if (!types_.available()) {
       a.error = "the kernel's BTF (/sys/kernel/btf/vmlinux) is not available";
@@ -86,7 +94,7 @@ class TargetResolver {
   }
 
   // Where the access starts; false when this is not a BTF-typed access.
-  bool start(sema::DerivedProbe& p, TargetExpr* t, TargetAccess& a) {
+  bool start(sema::DerivedProbe* p, TargetExpr* t, TargetAccess& a) {
     if (auto* c = as<CastOp>(t)) {
       std::string type = c->typeName;
       for (const char* prefix : {"struct ", "union "})
@@ -103,9 +111,9 @@ class TargetResolver {
       return true;
     }
     auto* v = as<TargetVariable>(t);
-    if (!v || v->name.rfind("$$", 0) == 0) return false;
+    if (!v || !p || v->name.rfind("$$", 0) == 0) return false;
     std::string name = v->name.substr(1);
-    const sema::AttachPoint& pt = p.point;
+    const sema::AttachPoint& pt = p->point;
     if (pt.kind == ProbeKind::KernelFunction) {
       if (name == "return") {
         if (!pt.isReturn) {
@@ -173,6 +181,15 @@ class TargetResolver {
       } else if (!inMemory) {
         a.error = "'" + comp.name + "' applied to a value that is not a pointer";
         return;
+      } else if (comp.kind == TargetComponent::Kind::Index && k.kind != KernelType::Kind::Array &&
+                 a.source == TargetAccess::Source::CastAddress && a.steps.empty()) {
+        // `@cast(p, "T")[i]`: p as an array of T (sizeof.stpm's `&@cast(0, T)[1]`).
+        step.kind = TargetStep::Kind::Index;
+        step.index = comp.index;
+        step.elementSize = k.size;
+        step.type = k.id;
+        a.steps.push_back(step);
+        continue;
       }
       if (comp.kind == TargetComponent::Kind::Member) {
         if (k.kind != KernelType::Kind::Struct && k.kind != KernelType::Kind::Union) {
@@ -211,6 +228,17 @@ class TargetResolver {
     }
     a.inMemory = inMemory;
     KernelType result = types_.describe(current);
+    // `&...` and arrays (SystemTap passes `$tty->name` to kernel_string as an address)
+    // are the address of what was reached.
+    if (t->addressOf || result.kind == KernelType::Kind::Array) {
+      if (!inMemory) {
+        a.error = "'&' of a value that is not in memory";
+        return;
+      }
+      a.addressOnly = true;
+      a.size = 8;
+      return;
+    }
     switch (result.kind) {
       case KernelType::Kind::Int:
       case KernelType::Kind::Enum:
@@ -218,14 +246,6 @@ class TargetResolver {
         a.size = result.size;
         a.isSigned = result.isSigned;
         if (a.size != 1 && a.size != 2 && a.size != 4 && a.size != 8) a.error = "a " + std::to_string(a.size) + "-byte number";
-        return;
-      case KernelType::Kind::Array:
-        if (types_.describe(result.target).isChar() && inMemory) {
-          a.isString = true;
-          a.stringLength = result.length;
-          return;
-        }
-        a.error = "an array value (index it, or read it as a string if it is of char)";
         return;
       case KernelType::Kind::Struct:
       case KernelType::Kind::Union:

@@ -141,6 +141,7 @@ struct TargetAccess {
   ast::Expr* castOperand = nullptr;  // CastAddress: the address expression
   std::vector<TargetStep> steps;
   bool inMemory = false;        // the last step left an address, not a value
+  bool addressOnly = false;     // the result is that address (`&...`, arrays)
   // The result: a number of `size` bytes (signed or not), or a string from a char array
   // (`stringLength` bytes at most) in memory.
   int64_t size = 8;

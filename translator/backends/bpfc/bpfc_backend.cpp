@@ -1814,6 +1814,7 @@ class Emitter {
       if (stringOut) *stringOut = t;
       return "0";
     }
+    if (a.addressOnly) return "(s64)" + cur;
     std::string type = std::string(a.isSigned ? "s" : "u") + std::to_string(a.size * 8);
     if (a.inMemory) {
       std::string v = temp();
