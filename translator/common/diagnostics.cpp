@@ -1,5 +1,7 @@
 #include "common/diagnostics.h"
 
+#include <vector>
+
 #include <algorithm>
 
 namespace stp2bpf {
@@ -32,14 +34,15 @@ void printSourceExcerpt(std::ostream& out, const SourceLocation& loc, bool colou
   std::string_view line = loc.file->lineText(loc.line);
   if (line.empty() && loc.column <= 1) return;
   out << line << '\n';
+  // Columns count characters (UTF-8 code points, as the lexer does), not bytes.
+  std::vector<char> chars;  // per character: '\t' for a tab, else ' '
+  for (size_t i = 0; i < line.size(); ++i)
+    if ((static_cast<unsigned char>(line[i]) & 0xC0) != 0x80) chars.push_back(line[i] == '\t' ? '\t' : ' ');
   std::string marker;
   uint32_t col = std::max<uint32_t>(loc.column, 1);
-  for (uint32_t i = 1; i < col; ++i) {
-    bool tab = i - 1 < line.size() && line[i - 1] == '\t';
-    marker += tab ? '\t' : ' ';
-  }
+  for (uint32_t i = 1; i < col; ++i) marker += i - 1 < chars.size() ? chars[i - 1] : ' ';
   uint32_t endCol = loc.endLine == loc.line ? loc.endColumn
-                                            : static_cast<uint32_t>(line.size()) + 1;
+                                            : static_cast<uint32_t>(chars.size()) + 1;
   uint32_t width = endCol > col ? endCol - col : 1;
   if (colour) marker += "\033[1;32m";
   marker += '^';

@@ -34,7 +34,7 @@ class SourceFile {
 struct MacroExpansion;
 
 // A half-open range of source text: [line:column, endLine:endColumn).  Lines and columns
-// are 1-based; columns count bytes (a tab is one column).
+// are 1-based; columns count characters (UTF-8 code points; a tab is one column).
 struct SourceLocation {
   const SourceFile* file = nullptr;
   uint32_t line = 0;
