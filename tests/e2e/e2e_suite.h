@@ -30,7 +30,7 @@ struct Case {
   bool hasExpectRegex = false;
   std::vector<std::string> stderrRegex;    // each must be found in stderr
   int exitStatus = 0;
-  double timeout = 20;
+  double timeout = 60;
   double interruptAfter = 0;
   std::vector<Requirement> requires;
   std::vector<std::string> backends;  // empty: every backend

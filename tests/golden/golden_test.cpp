@@ -1,8 +1,8 @@
 // Golden tests for the bpftrace backend (README.md here).  For every tests/golden/NAME.stp:
 //   translate.NAME  `stp2bpf -p3 NAME.stp` (run in tests/golden) prints exactly NAME.bt;
 //   load.NAME       bpftrace loads NAME.bt into the kernel and runs it: the program ends
-//                   by itself (exit() in a begin or timer probe), or is interrupted after a
-//                   few seconds like Ctrl-C; either way it must exit with status 0, and
+//                   by itself (exit() in a begin or timer probe; else it is interrupted
+//                   after 30 seconds, like Ctrl-C); it must exit with status 0, and
 //                   bpftrace must print no error and no warning.
 // STP2BPF_REGENERATE_GOLDEN=1 makes translate.NAME write NAME.bt instead of comparing
 // (tests/golden/regenerate does the same from the command line); review every change.
@@ -93,8 +93,11 @@ class Load : public ::testing::Test {
     std::string golden = kDir + "/" + name_ + ".bt";
     ASSERT_TRUE(fs::exists(golden)) << "no golden " << golden;
     ProcessOptions po;
-    po.interruptAfter = 3;  // programs that do not end by themselves: stop them like Ctrl-C
-    po.timeout = 90;        // loading includes the verifier, which walks every loop
+    // Every golden ends by itself (exit() in a begin or timer probe); one that does not is
+    // stopped like Ctrl-C, late enough that a slow load (the verifier walks every loop,
+    // slower when the machine is busy) is never interrupted.
+    po.interruptAfter = 30;
+    po.timeout = 90;
     ProcessResult r = runProcess({"bpftrace", "-q", golden}, po);
     // The notice about RLIMIT_MEMLOCK is harmless here (BPF memory is charged to the cgroup).
     std::istringstream lines(r.err);

@@ -946,13 +946,23 @@ class Emitter {
       line(n + "++;");
     } else {
       open("while (" + n + " <= " + num(l->bound) + ")");
-      // The loop's exit test comes first (lowering puts it there).
-      auto* test = stmts.empty() ? nullptr : as<IfStmt>(stmts[0]);
-      if (test && !test->elseStmt && (endsFlow(test->thenStmt) ||
-                                      (as<Block>(test->thenStmt) && !static_cast<Block*>(test->thenStmt)->statements.empty() &&
-                                       endsFlow(static_cast<Block*>(test->thenStmt)->statements.back())))) {
-        statement(stmts[0]);
-        first = 1;
+      // The loop's exit test comes first (lowering puts it there, after the statements that
+      // evaluate a condition with side effects, as in `for (i = 19; i--;)`): the pass
+      // beyond the bound is an error only if the loop wanted it.
+      auto isExitTest = [](Stmt* st) {
+        auto* test = as<IfStmt>(st);
+        if (!test || test->elseStmt) return false;
+        if (test->thenStmt && test->thenStmt->kind == Kind::BreakStmt) return true;
+        auto* b = as<Block>(test->thenStmt);
+        return b && b->statements.size() == 1 && b->statements[0]->kind == Kind::BreakStmt;
+      };
+      for (size_t i = 0; i < stmts.size() && i < 4; ++i) {
+        if (isExitTest(stmts[i])) {
+          for (size_t j = 0; j <= i; ++j) statement(stmts[j]);
+          first = i + 1;
+          break;
+        }
+        if (stmts[i]->kind != Kind::ExprStmt) break;  // only the condition's own statements
       }
       open("if (" + n + " == " + num(l->bound) + ")");
       runtimeError("MAXACTION exceeded near keyword at " + l->loc.str() + " (the bpftrace translation allows " +
