@@ -4,6 +4,7 @@
 #include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -560,6 +561,19 @@ class Emitter {
       return "0";
     }
     return "(" + callee + " ? " + callee + "->__ret : 0)";
+  }
+
+  // pp(), ppfunc() and probefunc(): constants of the probe being emitted (in a function,
+  // which any probe may call, they are empty).  probefunc() is the probed function for
+  // function probes; for others SystemTap symbolizes the probe's address, which BPF
+  // cannot, so it is "" as for ppfunc().
+  std::optional<std::string> probeConstant(const FunctionCall* c) {
+    if (!c->args.empty() || scriptFunction(c)) return std::nullopt;
+    bool functionProbe = probe_ && (probe_->point.kind == ProbeKind::KernelFunction ||
+                                    probe_->point.kind == ProbeKind::UserFunction);
+    if (c->name == "pp") return probe_ ? probe_->point.text : "";
+    if (c->name == "ppfunc" || c->name == "probefunc") return functionProbe ? probe_->point.symbol : "";
+    return std::nullopt;
   }
 
   Function* scriptFunction(const FunctionCall* c) {
@@ -1692,7 +1706,7 @@ class Emitter {
 
   std::string call(FunctionCall* c) {
     if (Function* f = scriptFunction(c)) return scriptCall(c, f);
-    if (c->name == "pp") return internedLiteral(probe_ ? probe_->point.text : "", c);
+    if (auto text = probeConstant(c)) return internedLiteral(*text, c);
     if (c->name == "substr" && strings_.isInterned(c)) return substrTable(c);
     if (c->name == "strlen" && strings_.isInterned(c->args[0])) return strlenTable(c->args[0]);
     std::vector<std::string> args;
@@ -1915,6 +1929,7 @@ class Emitter {
       }
       case Kind::FunctionCall: {
         auto* c = static_cast<FunctionCall*>(e);
+        if (auto text = probeConstant(c)) return cString(*text);
         if (Function* f = scriptFunction(c)) {
           std::string out = "\"\"";
           scriptCall(c, f, &out);
