@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "driver/stap_command.h"
+
 namespace stp2bpf::corpus {
 
 // One script to parse, and how.
@@ -25,27 +27,11 @@ struct Input {
   std::string argsFrom;                  // where args/guru came from, for messages
 };
 
-// Splits a command line into words as sh does for the simple lines found in `.meta`
-// files: blanks separate words; '...' is literal; "..." is literal except for \" \\ \$
-// \`; a backslash outside quotes escapes the next character; `$$` (the shell's PID)
-// becomes `shellPid`.  A `...` command substitution cannot be run here: it is kept,
-// backquotes included, as part of its word.  Any other `$` expansion is an error.
-// Returns false (with `error` set) on an unterminated quote or an unsupported expansion.
-bool shellWords(const std::string& line, std::vector<std::string>& words, std::string& error,
-                const std::string& shellPid = "1");
-
-// A `stap [options] SCRIPT [ARGS]` command line, as stap's getopt reads it: options may
-// also follow the script name (GNU getopt permutes), `--` ends them.
-struct StapCommand {
-  std::string script;                    // as written
-  std::vector<std::string> args;
-  bool guru = false;
-  std::vector<std::string> includeDirs;  // as written
-};
-bool parseStapCommand(const std::string& line, StapCommand& out, std::string& error);
-
-// The `test_check:` command of a `.meta` file ("" if it has none).
-std::string metaTestCheck(const std::string& metaPath);
+// The `.meta` command-line readers are the driver's (`stp2bpf port` uses them too).
+using driver::metaTestCheck;
+using driver::parseStapCommand;
+using driver::shellWords;
+using driver::StapCommand;
 
 // Every `.stp` under `examplesDir`, sorted by path.  Problems with the inputs themselves
 // (an unreadable .meta, a test_check line that cannot be used and has no placeholder, a

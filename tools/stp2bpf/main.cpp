@@ -2,6 +2,7 @@
 //   stp2bpf [options] SCRIPT [ARGS...]      translate (or stop at -p N)
 //   stp2bpf [options] -e 'SCRIPT' [ARGS...]
 //   stp2bpf run [options] SCRIPT [ARGS...]  translate, compile, load and run (-p5)
+//   stp2bpf port [options] DIR... -o OUTDIR  translate a whole tree, with a report (port.cpp)
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -9,6 +10,7 @@
 #include <iostream>
 
 #include "driver/driver.h"
+#include "port.h"
 
 namespace {
 
@@ -18,11 +20,16 @@ constexpr const char* kUsage =
     "Usage: stp2bpf [OPTIONS] SCRIPT [ARGS...]\n"
     "       stp2bpf [OPTIONS] -e 'SCRIPT' [ARGS...]\n"
     "       stp2bpf run [OPTIONS] SCRIPT [ARGS...]\n"
+    "       stp2bpf port [OPTIONS] DIR... -o OUTDIR [--report R.json]\n"
     "Try 'stp2bpf --help' for more information.\n";
 
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc > 1 && std::string(argv[1]) == "port") {
+    argv[1] = const_cast<char*>("stp2bpf port");
+    return stp2bpf::port::portMain(argc - 1, argv + 1);
+  }
   stp2bpf::driver::Options options;
   bool runCommand = argc > 1 && std::string(argv[1]) == "run";
   if (runCommand) {
@@ -37,7 +44,9 @@ int main(int argc, char** argv) {
   app.footer(
       "Passes (-p): 1 parse, 2 elaborate, 3 translate, 4 compile and load into the kernel, "
       "5 run.\nArguments after the script are the script's $1, $2, ... (use -- before "
-      "arguments that start with '-').");
+      "arguments that start with '-').\nstp2bpf run [OPTIONS] SCRIPT [ARGS...]: translate and run "
+      "(-p5).\nstp2bpf port [OPTIONS] DIR... -o OUTDIR [--report R.json]: port every .stp "
+      "file of a tree, with a JSON report (see stp2bpf port --help).");
   std::vector<std::string> positionals;
   std::string scriptText;
   bool showVersion = false;
