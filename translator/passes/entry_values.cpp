@@ -28,7 +28,7 @@ class EntryValueRewriter : public ExprRewriter {
     auto* e = as<EntryOp>(slot);
     if (!e) return;
     if (!inReturnProbe_) {
-      ctx_.diags.error(e->loc, "@entry is only allowed in a '.return' probe of a function");
+      ctx_.diags.error(e->loc, "@entry is only allowed in a '.return' probe of a function or system call");
       return;
     }
     GlobalDecl* saved = newGlobal(e->loc);
@@ -62,6 +62,29 @@ bool returnsFromFunction(const sema::AttachPoint& p) {
   return p.isReturn && (p.kind == sema::ProbeKind::KernelFunction || p.kind == sema::ProbeKind::UserFunction);
 }
 
+// syscall.NAME.return probes become the syscalls:sys_exit_NAME tracepoint here; their
+// entry is sys_enter_NAME.
+const std::string kSyscallExit = "sys_exit_", kSyscallEnter = "sys_enter_";
+bool returnsFromSyscall(const sema::AttachPoint& p) {
+  return p.kind == sema::ProbeKind::Tracepoint && p.system == "syscalls" && p.event.rfind(kSyscallExit, 0) == 0;
+}
+
+// The entry point matching a return point.
+sema::AttachPoint entryOf(const sema::AttachPoint& ret) {
+  sema::AttachPoint entry = ret;
+  entry.isReturn = false;
+  if (returnsFromSyscall(ret)) {
+    entry.event = kSyscallEnter + ret.event.substr(kSyscallExit.size());
+    entry.text = "kernel.trace(\"syscalls:" + entry.event + "\")";
+    return entry;
+  }
+  const std::string suffix = ".return";
+  if (entry.text.size() > suffix.size() &&
+      entry.text.compare(entry.text.size() - suffix.size(), suffix.size(), suffix) == 0)
+    entry.text.resize(entry.text.size() - suffix.size());
+  return entry;
+}
+
 }  // namespace
 
 void rewriteEntryValues(PassContext& ctx) {
@@ -70,17 +93,14 @@ void rewriteEntryValues(PassContext& ctx) {
   int counter = 0;
   for (sema::DerivedProbe& p : ctx.program.probes) {
     Block* entryBody = ctx.ast.make<Block>(p.loc);
-    EntryValueRewriter rewriter(ctx, returnsFromFunction(p.point), entryBody, counter);
+    EntryValueRewriter rewriter(ctx, returnsFromFunction(p.point) || returnsFromSyscall(p.point), entryBody,
+                                counter);
     rewriter.visit(p.body);
     if (rewriter.used.empty()) continue;
     for (GlobalDecl* g : rewriter.used)
       p.body->statements.push_back(ctx.ast.make<DeleteStmt>(p.loc, rewriter.element(g, p.loc)));
     sema::DerivedProbe entry = p;
-    entry.point.isReturn = false;
-    const std::string suffix = ".return";
-    if (entry.point.text.size() > suffix.size() &&
-        entry.point.text.compare(entry.point.text.size() - suffix.size(), suffix.size(), suffix) == 0)
-      entry.point.text.resize(entry.point.text.size() - suffix.size());
+    entry.point = entryOf(p.point);
     entry.condition = nullptr;  // the value is saved whether or not the return probe runs
     entry.body = entryBody;
     entry.locals.clear();
