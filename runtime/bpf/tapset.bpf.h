@@ -23,12 +23,17 @@ struct cred___stp {
 struct thread_info___stp {
   u32 status;
 } STP_CORE;
+struct bio___stp {
+  u32 bi_opf;  /* blk_opf_t */
+} STP_CORE;
 struct task_struct___stp {
   struct thread_info___stp thread_info;
+  unsigned int flags;
   int pid;
   int tgid;
   int prio;
   int static_prio;
+  u64 utime, stime;
   struct task_struct___stp *real_parent;
   const struct cred___stp *real_cred;
   const struct cred___stp *cred;
@@ -89,6 +94,32 @@ STP_INLINE void stp_syscall_name(char *dst, s64 nr) {
   stp_strcpy(dst, name);
 }
 
+/* _stp_valid_task(task) (linux/proc_mem.stp): its flags have a bit other than PF_KTHREAD
+ * (0x00200000) and PF_EXITING (0x4), as SystemTap tests them; a null task is not valid. */
+STP_INLINE s64 stp_valid_task(s64 task) {
+  unsigned int flags = 0;
+  if (!task) return 0;
+  STP_KREAD(flags, &stp_task(task)->flags);
+  return (flags & ~(0x00200000u | 0x4u)) != 0;
+}
+
+/* @const("current->utime") / @const("current->stime") (linux/task_time.stp). */
+STP_INLINE s64 stp_current_time(int system) {
+  u64 v = 0;
+  if (system) STP_KREAD(v, &stp_current()->stime);
+  else STP_KREAD(v, &stp_current()->utime);
+  return (s64)v;
+}
+
+/* bio_op(bio) (linux/ioblock.stp): the REQ_OP_* in the low 8 bits (REQ_OP_BITS) of bi_opf;
+ * 0 for a null bio. */
+STP_INLINE s64 stp_bio_op(s64 bio) {
+  u32 opf = 0;
+  if (!bio) return 0;
+  STP_KREAD(opf, &((struct bio___stp *)bio)->bi_opf);
+  return opf & 0xff;
+}
+
 /* Credentials.  task_uid & co. (linux/task.stp) read the task's objective credentials
  * (real_cred); euid()/egid() (linux/context.stp) the current task's subjective ones (cred).
  * The ids are the kernel's, i.e. as seen from the initial user namespace. */
@@ -117,6 +148,23 @@ STP_INLINE s64 stp_current_cred_id(int which) {
 /* stp_pid() (linux/context.stp): the pid of the user-space process that runs the session
  * (SystemTap's stapio; here stp2bpf), set by the loader like stp2bpf.bpf.h's values. */
 const volatile s64 stp_stp_pid = 0;
+
+/* system(cmd) (system.stp): the command goes to user space, which starts it in the
+ * background (runtime/native/session.cpp).  Event kinds of this file start at 64, clear
+ * of stp2bpf.bpf.h's. */
+enum { STP_EVENT_SYSTEM = 64 };
+struct stp_system_event {
+  struct stp_event_header h;
+  char cmd[STP_STRBUF];
+};
+STP_INLINE void stp_system(const char *cmd) {
+  struct stp_system_event *e = (struct stp_system_event *)bpf_ringbuf_reserve((void *)&events, sizeof(*e), 0);
+  if (!e) return;
+  e->h.kind = STP_EVENT_SYSTEM;
+  e->h.site = 0;
+  stp_strcpy(e->cmd, cmd);
+  bpf_ringbuf_submit(e, 0);
+}
 
 /* ---- ctime(epochsecs) (linux/ctime.stp): "Thu Jan  1 00:00:00 1970", UTC.  SystemTap accepts
  * the range of a 32-bit time_t and raises an error outside it; BPF builtins cannot raise

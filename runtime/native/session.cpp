@@ -47,6 +47,24 @@ namespace {
 volatile sig_atomic_t gStop = 0;
 void onSignal(int) { gStop = 1; }
 
+// system(cmd) (runtime/bpf/tapset.bpf.h's STP_EVENT_SYSTEM): SystemTap starts the command
+// "in the background some time after the current probe completes", as the user running
+// stap.  Forked twice, so that the shell is nobody's child here and leaves no zombie (the
+// session waits only for its -c command).
+void runInBackground(const std::string& command) {
+  pid_t p = fork();
+  if (p == 0) {
+    if (fork() == 0) {
+      execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    _exit(0);
+  }
+  if (p > 0)
+    while (waitpid(p, nullptr, 0) < 0 && errno == EINTR) {
+    }
+}
+
 // ---------------------------------------------------------------- manifest
 
 struct ArgInfo {
@@ -536,6 +554,12 @@ int Session::handleEvent(const void* data, size_t size) {
     case 3:  // exit()
       exitRequested_ = true;
       return 0;
+    case 64: {  // system(cmd): STP_EVENT_SYSTEM, the command after the header
+      const char* cmd = reinterpret_cast<const char*>(bytes + 8);
+      flushOut();
+      runInBackground(std::string(cmd, strnlen(cmd, size - 8)));
+      return 0;
+    }
     case 5: {  // print a histogram
       if (site >= manifest_.prints.size()) return 0;
       const PrintSite& s = manifest_.prints[site];

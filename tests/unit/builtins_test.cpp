@@ -71,4 +71,21 @@ TEST(EmbeddedC, KnownExpressionsIgnoreCommentsAndBlanks) {
     EXPECT_NE(tapset::findBuiltin(tapset::builtinForEmbeddedExpr(code), 0), nullptr) << code;
 }
 
+TEST(EmbeddedC, ConstantsOfTheKernelAbi) {
+  int64_t v = -1;
+  std::string builtin;
+  ASSERT_TRUE(tapset::constantFor("AF_INET6", v, builtin));
+  EXPECT_EQ(v, 10);
+  EXPECT_EQ(builtin, "");
+  ASSERT_TRUE(tapset::constantFor(" SYS_ACCEPT4 ", v, builtin));
+  EXPECT_EQ(v, 18);
+  // A value of this translation (-D MAXSTRINGLEN): a builtin, which must exist.
+  ASSERT_TRUE(tapset::constantFor("MAXSTRINGLEN", v, builtin));
+  EXPECT_EQ(builtin, "_stp_maxstringlen");
+  EXPECT_NE(tapset::findBuiltin(builtin, 0), nullptr);
+  ASSERT_TRUE(tapset::constantFor("current->stime", v, builtin));
+  EXPECT_NE(tapset::findBuiltin(builtin, 0), nullptr);
+  EXPECT_FALSE(tapset::constantFor("NO_SUCH_CONSTANT", v, builtin));
+}
+
 }  // namespace

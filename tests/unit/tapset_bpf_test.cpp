@@ -65,6 +65,19 @@ long bpf_snprintf(char* str, u32 size, const char* fmt, u64* data, u32) {
 }
 u64 bpf_get_current_task() { return currentTask; }
 u32 bpf_get_smp_processor_id() { return 0; }
+// The ring buffer: one reservation at a time, kept for the test to look at.
+struct stp_event_header {
+  u32 kind;
+  u32 site;
+};
+int events;
+unsigned char ringRecord[512];
+bool ringSubmitted = false;
+void* bpf_ringbuf_reserve(void*, u64 size, u64) {
+  ringSubmitted = false;
+  return size <= sizeof ringRecord ? ringRecord : nullptr;
+}
+void bpf_ringbuf_submit(void*, u64) { ringSubmitted = true; }
 // bpf_loop: calls the callback until it returns 1.
 long hostLoop(u32 nr, void* callback, void* ctx, u64) {
   auto* cb = reinterpret_cast<long (*)(u32, void*)>(callback);
@@ -236,6 +249,19 @@ TEST(TapsetBpf, TaskReaders) {
   currentTask = 0;
 }
 
+TEST(TapsetBpf, TaskFlagsAndBios) {
+  FakeTask t;
+  t.task.flags = 0x00200000;  // PF_KTHREAD alone: not a valid task for proc_mem.stp
+  EXPECT_EQ(stp_valid_task(t.addr()), 0);
+  t.task.flags = 0x00200000 | 0x40;
+  EXPECT_EQ(stp_valid_task(t.addr()), 1);
+  EXPECT_EQ(stp_valid_task(0), 0);
+  bio___stp bio{};
+  bio.bi_opf = 0x801;  // REQ_OP_WRITE with a flag above the 8 operation bits
+  EXPECT_EQ(stp_bio_op(reinterpret_cast<s64>(&bio)), 1);
+  EXPECT_EQ(stp_bio_op(0), 0);
+}
+
 TEST(TapsetBpf, SyscallNamesFollowTheTasksAbi) {
   FakeTask t;
   currentTask = static_cast<uint64_t>(t.addr());
@@ -249,6 +275,15 @@ TEST(TapsetBpf, SyscallNamesFollowTheTasksAbi) {
   EXPECT_EQ(str(stp_syscall_name, 505), "accept");  // socketcall(2)'s SYS_ACCEPT
   EXPECT_EQ(str(stp_syscall_name, 500), "");
   currentTask = 0;
+}
+
+TEST(TapsetBpf, SystemSendsTheCommand) {
+  stp_system("echo hi");
+  ASSERT_TRUE(ringSubmitted);
+  stp_event_header h;
+  std::memcpy(&h, ringRecord, sizeof h);
+  EXPECT_EQ(h.kind, 64u);  // runtime/native/session.cpp runs it
+  EXPECT_STREQ(reinterpret_cast<const char*>(ringRecord + 8), "echo hi");
 }
 
 std::string textStr(const std::string& in, s64 len, s64 quoted) {

@@ -3,6 +3,8 @@
 // the whole program (literals, operators, assignments, calls, printf conversions).  The
 // pass propagates types to a fixed point, then walks once more to report conflicts (with
 // both locations) and what stayed unknown.
+#include <set>
+
 #include "ast/visitor.h"
 #include "common/print_format.h"
 #include "passes/pass_manager.h"
@@ -327,6 +329,17 @@ class TypeInference {
   Type assignment(Assignment* a, Type want) {
     lvalue(a->target, "assignment");
     if (auto* t = as<TargetExpr>(a->target); t && reporting_) {
+      if (probe_ && probe_->point.kind == sema::ProbeKind::Unsupported) {
+        // In a probe BPF cannot express at all (procfs, whose `$value` is the file's
+        // contents), the probe point is the error.  The C backend reports it too, but
+        // elaboration stops before it.
+        if (unsupportedProbes_.insert(probe_).second)
+          ctx_.diags.error(probe_->point.loc, "probe point " + probe_->point.text + " cannot be expressed in BPF: " +
+                                                  (probe_->point.unsupportedReason.empty()
+                                                       ? "unsupported probe type"
+                                                       : probe_->point.unsupportedReason));
+        return set(a, Type::Unknown);
+      }
       ctx_.diags.error(a->loc, "assigning to a target variable (guru-mode patching of kernel or "
                                "process memory) cannot be expressed in BPF tracing programs");
     }
@@ -490,6 +503,7 @@ class TypeInference {
   bool changed_ = false;
   bool reporting_ = false;
   sema::DerivedProbe* probe_ = nullptr;
+  std::set<const sema::DerivedProbe*> unsupportedProbes_;  // reported already
   Function* function_ = nullptr;
   std::map<Symbol*, std::vector<SourceLocation>> keyLocs_;
   std::map<Symbol*, SourceLocation> arityLoc_;

@@ -90,6 +90,7 @@ const std::vector<Builtin> kBuiltins = {
     {"error", {S}, V, kSide, 0, "report an error and end the session"},
     {"warn", {S}, V, kSide, 0, "print a warning to stderr"},
     {"log", {S}, V, kSide, 0, "print a line"},
+    {"system", {S}, V, kSide, 0, "run a shell command in the background after this probe"},
     // ---- numbers
     {"randint", {L}, L, 0, 0, "a random number in [0, n)"},
     {"abs", {L}, L, 0, 0, "absolute value"},
@@ -127,6 +128,15 @@ const std::vector<Builtin> kBuiltins = {
     {"task_egid", {L}, L, 0, 0, "the effective group id of a task"},
     {"__is_idle", {}, L, 0, 0, "1 if the current task is the idle task"},
     {"syscall_name", {L}, S, 0, 0, "the name of a system call number of the current task's ABI"},
+    {"_stp_maxstringlen", {}, L, kConst, 0, "MAXSTRINGLEN, the longest string (with its NUL)"},
+    {"atomic_read", {L}, L, 0, 0, "the value of an atomic_t in kernel memory"},
+    {"atomic_long_read", {L}, L, 0, 0, "the value of an atomic_long_t in kernel memory"},
+    {"bio_op", {L}, L, 0, 0, "the operation (REQ_OP_*) of a struct bio"},
+    {"usrdev2kerndev", {L}, L, 0, 0, "a user-space (new_encode_dev) device number in the kernel's encoding"},
+    {"_stp_valid_task", {L}, L, 0, 0, "1 if a task has flags other than PF_KTHREAD and PF_EXITING"},
+    {"_MM_SHMEMPAGES", {}, L, kConst, 0, "the index of the shared-memory pages rss counter"},
+    {"_stp_current_utime", {}, L, 0, 0, "the current task's user CPU time (task_struct utime, ns)"},
+    {"_stp_current_stime", {}, L, 0, 0, "the current task's system CPU time (task_struct stime, ns)"},
     // What the embedded-C macro @__compat_task (macros.stpm) means (tapset/embedded_c.h).
     {"_stp_is_compat_task", {}, L, 0, 0, "1 in a 32-bit (ia32) system call of a 64-bit kernel"},
 };

@@ -16,6 +16,40 @@ const std::map<std::string, std::string>& table() {
       {"_stp_is_compat_task()", "_stp_is_compat_task"},
       // linux/task.stp and others: the current task_struct's address.
       {"(unsigned long)current", "task_current"},
+      // linux/conversions.stp kernel_buffer_quoted: the string limit (-D MAXSTRINGLEN).
+      {"MAXSTRINGLEN", "_stp_maxstringlen"},
+  };
+  return t;
+}
+
+// @const("NAME") -> the value of a C constant: kernel ABI numbers from the uapi headers, or
+// a builtin where the value is the translation's own (MAXSTRINGLEN).
+struct Constant {
+  int64_t value;
+  const char* builtin;  // non-null: a call of this builtin instead of the value
+};
+const std::map<std::string, Constant>& constants() {
+  static const std::map<std::string, Constant> t = {
+      {"MAXSTRINGLEN", {0, "_stp_maxstringlen"}},
+      // linux/socket.h address families
+      {"AF_UNIX", {1, nullptr}}, {"AF_INET", {2, nullptr}}, {"AF_INET6", {10, nullptr}},
+      // linux/magic.h
+      {"PIPEFS_MAGIC", {0x50495045, nullptr}}, {"SOCKFS_MAGIC", {0x534F434B, nullptr}},
+      {"ANON_INODE_FS_MAGIC", {0x09041934, nullptr}}, {"NSFS_MAGIC", {0x6e736673, nullptr}},
+      // linux/task_time.stp: the current task's CPU times, in nanoseconds
+      {"current->utime", {0, "_stp_current_utime"}}, {"current->stime", {0, "_stp_current_stime"}},
+      // linux/net.h: the socketcall(2) sub-calls
+      {"SYS_SOCKET", {1, nullptr}}, {"SYS_BIND", {2, nullptr}}, {"SYS_CONNECT", {3, nullptr}},
+      {"SYS_LISTEN", {4, nullptr}}, {"SYS_ACCEPT", {5, nullptr}}, {"SYS_GETSOCKNAME", {6, nullptr}},
+      {"SYS_GETPEERNAME", {7, nullptr}}, {"SYS_SOCKETPAIR", {8, nullptr}}, {"SYS_SEND", {9, nullptr}},
+      {"SYS_RECV", {10, nullptr}}, {"SYS_SENDTO", {11, nullptr}}, {"SYS_RECVFROM", {12, nullptr}},
+      {"SYS_SHUTDOWN", {13, nullptr}}, {"SYS_SETSOCKOPT", {14, nullptr}}, {"SYS_GETSOCKOPT", {15, nullptr}},
+      {"SYS_SENDMSG", {16, nullptr}}, {"SYS_RECVMSG", {17, nullptr}}, {"SYS_ACCEPT4", {18, nullptr}},
+      {"SYS_RECVMMSG", {19, nullptr}}, {"SYS_SENDMMSG", {20, nullptr}},
+      // include/linux/mm_types_task.h: the mm's rss counters, in this order since Linux 4.5
+      // (every kernel with BTF)
+      {"MM_FILEPAGES", {0, nullptr}}, {"MM_ANONPAGES", {1, nullptr}},
+      {"MM_SWAPENTS", {2, nullptr}}, {"MM_SHMEMPAGES", {3, nullptr}},
   };
   return t;
 }
@@ -48,6 +82,18 @@ class Replacer : public ast::ExprRewriter {
   using ast::ExprRewriter::visit;
 
   void rewrite(ast::Expr*& slot) override {
+    if (auto* c = ast::as<ast::ConstOp>(slot)) {
+      int64_t value = 0;
+      std::string builtin;
+      if (constantFor(c->code, value, builtin)) {
+        if (!builtin.empty())
+          slot = ctx_.make<ast::FunctionCall>(c->loc, builtin, std::vector<ast::Expr*>{});
+        else
+          slot = ctx_.make<ast::NumberLiteral>(c->loc, value);
+        ++replaced;
+        return;
+      }
+    }
     if (auto* e = ast::as<ast::EmbeddedExpr>(slot)) {
       std::string builtin = builtinForEmbeddedExpr(e->code);
       if (!builtin.empty()) {
@@ -66,6 +112,14 @@ class Replacer : public ast::ExprRewriter {
 };
 
 }  // namespace
+
+bool constantFor(const std::string& name, int64_t& value, std::string& builtin) {
+  auto it = constants().find(normalize(name));
+  if (it == constants().end()) return false;
+  value = it->second.value;
+  builtin = it->second.builtin ? it->second.builtin : "";
+  return true;
+}
 
 std::string builtinForEmbeddedExpr(const std::string& code) {
   auto it = table().find(normalize(code));

@@ -3,10 +3,13 @@
 // Some tapset macros expand to a C expression, e.g. macros.stpm's
 //     @define __compat_task %( %{ /* pure */ _stp_is_compat_task() %} %)
 // which syscall_name() uses.  BPF cannot run embedded C, but these few expressions have
-// a builtin with the same meaning; a table maps the expression's text to it, and tapset
-// files are rewritten when the library parses them, before anything resolves names.
+// a builtin with the same meaning; a table maps the expression's text to it.  Likewise
+// @const("NAME") of the kernel ABI constants a second table knows (AF_INET, SYS_SOCKET,
+// ...).  Tapset files are rewritten when the library parses them, before anything
+// resolves names.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "ast/ast.h"
@@ -18,7 +21,11 @@ namespace stp2bpf::tapset {
 // removed and blanks collapsed is looked up in the table.
 std::string builtinForEmbeddedExpr(const std::string& code);
 
-// Replaces the known embedded-C expressions of a parsed file by calls of their builtins.
+// What @const("NAME") means: a number (`value`) or a call of `builtin`; false if unknown.
+bool constantFor(const std::string& name, int64_t& value, std::string& builtin);
+
+// Replaces the known embedded-C expressions and @const()s of a parsed file by calls of
+// their builtins or by numbers.
 // Returns how many it replaced.
 size_t replaceKnownEmbeddedExprs(ast::Script& script, ast::AstContext& ctx);
 

@@ -99,6 +99,18 @@ const std::map<std::string, std::string>& longBuiltins() {
       {"__is_idle", "(s64)((u32)bpf_get_current_pid_tgid() == 0)"},
       {"_stp_is_compat_task", "stp_is_compat_task()"},
       {"stp_pid", "stp_stp_pid"},
+      {"system", "stp_system(%0)"},
+      {"_stp_maxstringlen", "(s64)STP_MAXSTRINGLEN"},
+      {"atomic_read", "stp_kernel_int(%0)"},
+      {"atomic_long_read", "stp_kernel_long(%0)"},
+      {"bio_op", "stp_bio_op(%0)"},
+      // new_decode_dev: major in bits 8-19, minor in bits 0-7 and 20-31; then MKDEV.
+      {"usrdev2kerndev",
+       "(s64)(u32)(((((u32)%0 & 0xfff00) >> 8) << 20) | ((u32)%0 & 0xff) | (((u32)%0 >> 12) & 0xfff00))"},
+      {"_stp_valid_task", "stp_valid_task(%0)"},
+      {"_MM_SHMEMPAGES", "3"},
+      {"_stp_current_utime", "stp_current_time(0)"},
+      {"_stp_current_stime", "stp_current_time(1)"},
   };
   return t;
 }
