@@ -98,6 +98,7 @@ class E2ETest : public ::testing::Test {
     po.workDir = dir;
     po.env = {"NO_COLOR=1"};
     po.interruptAfter = t_.interruptAfter;
+    po.interruptAfterOutput = true;  // counted from the first output: loading can be slow
     po.timeout = t_.timeout;
     testing::ProcessResult r = testing::runProcess(argv, po);
 

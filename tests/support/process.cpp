@@ -56,12 +56,15 @@ ProcessResult runProcess(const std::vector<std::string>& argv, const ProcessOpti
   close(errPipe[1]);
 
   bool interrupted = false;
+  double clockStart = start;  // when the interrupt delay starts
+  bool waitingForOutput = options.interruptAfterOutput;
   struct pollfd fds[2] = {{outPipe[0], POLLIN, 0}, {errPipe[0], POLLIN, 0}};
   int open = 2;
   char buf[8192];
   while (open > 0) {
     double elapsed = now() - start;
-    if (options.interruptAfter > 0 && !interrupted && elapsed >= options.interruptAfter) {
+    double sinceClock = now() - clockStart;
+    if (options.interruptAfter > 0 && !interrupted && !waitingForOutput && sinceClock >= options.interruptAfter) {
       kill(pid, SIGINT);
       interrupted = true;
     }
@@ -71,7 +74,8 @@ ProcessResult runProcess(const std::vector<std::string>& argv, const ProcessOpti
       break;
     }
     double next = options.timeout - elapsed;
-    if (options.interruptAfter > 0 && !interrupted) next = std::min(next, options.interruptAfter - elapsed);
+    if (options.interruptAfter > 0 && !interrupted && !waitingForOutput)
+      next = std::min(next, options.interruptAfter - sinceClock);
     int ms = static_cast<int>(next * 1000) + 1;
     int r = poll(fds, 2, ms);
     if (r < 0 && errno != EINTR) break;
@@ -84,6 +88,10 @@ ProcessResult runProcess(const std::vector<std::string>& argv, const ProcessOpti
         --open;
       } else {
         (i == 0 ? result.out : result.err).append(buf, static_cast<size_t>(n));
+        if (i == 0 && waitingForOutput) {
+          waitingForOutput = false;
+          clockStart = now();
+        }
       }
     }
   }

@@ -19,6 +19,7 @@ struct ProcessOptions {
   std::string workDir;                 // empty: the current one
   std::vector<std::string> env;        // extra NAME=VALUE entries
   double interruptAfter = 0;           // > 0: send SIGINT to the process after this many seconds
+  bool interruptAfterOutput = false;   // ... counted from its first output on stdout
   double timeout = 60;                 // then SIGKILL to its process group
 };
 
