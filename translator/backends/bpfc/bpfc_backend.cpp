@@ -11,6 +11,7 @@
 #include "ast/visitor.h"
 #include "backends/bpfc/builtins.h"
 #include "common/print_format.h"
+#include "common/regex_dfa.h"
 #include "passes/string_values.h"
 #include "tapset/builtins.h"
 #include "tapset/kernel_info.h"
@@ -561,6 +562,57 @@ class Emitter {
       return "0";
     }
     return "(" + callee + " ? " + callee + "->__ret : 0)";
+  }
+
+  // `s =~ "re"`: the pattern compiled to an automaton now (common/regex_dfa.h); in BPF, a
+  // matcher per pattern walks the string with one table lookup per byte.
+  std::string regexMatch(RegexMatch* r) {
+    RegexDfa dfa;
+    std::string why;
+    if (!compileRegex(r->pattern, dfa, why)) {
+      unsupported(r, "this regular expression (" + why + ")");
+      return "0";
+    }
+    if (auto* lit = as<StringLiteral>(r->subject)) return (dfa.matches(lit->value) != r->negated) ? "1" : "0";
+    std::string matcher = regexMatcher(r, dfa);
+    return std::string(r->negated ? "!" : "") + matcher + "(" + strExpr(r->subject) + ")";
+  }
+
+  std::string regexMatcher(RegexMatch* r, const RegexDfa& dfa) {
+    auto known = regexMatchers_.find(r->pattern);
+    if (known != regexMatchers_.end()) return known->second;
+    std::string name = "stp_rx" + std::to_string(++counter_);
+    size_t cells = dfa.states() * RegexDfa::kSymbols;
+    int64_t size = nextPowerOfTwo(static_cast<int64_t>(cells)), states = nextPowerOfTwo(static_cast<int64_t>(dfa.states()));
+    std::string next = "static const u16 STP_TABLE " + name + "_next[" + std::to_string(size) + "] = {";
+    for (size_t st = 0; st < dfa.states(); ++st)
+      for (int sym = 0; sym < RegexDfa::kSymbols; ++sym)
+        next += (st || sym ? "," : "") + std::to_string(dfa.next[st][static_cast<size_t>(sym)]);
+    std::string accept = "static const u8 STP_TABLE " + name + "_accept[" + std::to_string(states) + "] = {";
+    for (size_t st = 0; st < dfa.states(); ++st) accept += (st ? "," : "") + std::string(dfa.accepting[st] ? "1" : "0");
+    std::string cell = "stp_bound((u64)st * " + std::to_string(RegexDfa::kSymbols) + " + ";
+    std::string mask = std::to_string(size - 1), amask = std::to_string(states - 1);
+    tableLines_.push_back("// " + fileLine(r->loc) + ": =~ " + cString(r->pattern) + " (" +
+                          std::to_string(dfa.states()) + " automaton states)");
+    tableLines_.push_back(next + "};");
+    tableLines_.push_back(accept + "};");
+    tableLines_.push_back(
+        "STP_NOINLINE s64 " + name + "(const char *s) {\n"
+        "  u64 st = " + name + "_next[" + std::to_string(dfa.start * RegexDfa::kSymbols + RegexDfa::kBegin) +
+        "];  // from the start state, on Begin\n"
+        "  struct bpf_iter_num it;\n  int *i;\n"
+        "  bpf_iter_num_new(&it, 0, STP_MAXSTRINGLEN);\n"
+        "  while ((i = bpf_iter_num_next(&it))) {\n"
+        "    if (" + name + "_accept[st & " + amask + "] || st == 0) break;  // matched, or cannot any more\n"
+        "    u8 c = s[*i & (STP_STRBUF - 1)];\n"
+        "    if (c == 0) break;\n"
+        "    st = " + name + "_next[" + cell + "c, " + mask + ")];\n"
+        "  }\n"
+        "  bpf_iter_num_destroy(&it);\n"
+        "  st = " + name + "_next[" + cell + std::to_string(RegexDfa::kEnd) + ", " + mask + ")];\n"
+        "  return " + name + "_accept[st & " + amask + "];\n}");
+    regexMatchers_[r->pattern] = name;
+    return name;
   }
 
   // pp(), ppfunc() and probefunc(): constants of the probe being emitted (in a function,
@@ -1614,6 +1666,7 @@ class Emitter {
         line("s64 " + t + " = bpf_map_lookup_elem(&" + arrays_.at(s).map + ", " + key + ") != 0;");
         return t;
       }
+      case Kind::RegexMatch: return regexMatch(static_cast<RegexMatch*>(e));
       case Kind::StatOp: return statistic(static_cast<StatOp*>(e));
       case Kind::FunctionCall: return call(static_cast<FunctionCall*>(e));
       case Kind::TargetVariable: return target(static_cast<TargetVariable*>(e));
@@ -2220,6 +2273,7 @@ class Emitter {
   std::map<const Symbol*, Layout> statsLayouts_;
   std::map<const Symbol*, const Histogram*> linearParams_;
   std::map<int, CoreStruct> coreStructs_;  // by BTF id
+  std::map<std::string, std::string> regexMatchers_;  // pattern -> matcher function
   const Function* function_ = nullptr;     // the function being emitted (null in probes)
   int functionDepth_ = 1;                  // its nesting level (recursive functions)
   std::map<const Function*, std::string> functionNames_;
