@@ -1408,17 +1408,27 @@ class Emitter {
     info["size"] = ev.size;
     prints_.push_back(info);
     eventLayouts_[site] = ev;
+    std::vector<std::string> statements;
+    for (const auto& [field, stmt] : fills) statements.push_back(stmt);
+    submitEvent(site, "STP_EVENT_PRINT", statements, true);
+  }
+
+  // One ring-buffer record of site `site`: reserved, filled by `fills` (which write
+  // through `e`), submitted; a full buffer counts a lost event (output) or drops it.
+  void submitEvent(int site, const char* kind, const std::vector<std::string>& fills, bool countLost) {
     open("");
     line("struct ev_" + std::to_string(site) + " *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);");
     open("if (e)");
-    line("e->h.kind = STP_EVENT_PRINT;");
+    line(std::string("e->h.kind = ") + kind + ";");
     line("e->h.site = " + std::to_string(site) + ";");
-    for (const auto& [field, stmt] : fills) line(stmt);
+    for (const std::string& f : fills) line(f);
     line("bpf_ringbuf_submit(e, 0);");
-    --indent_;
-    line("} else {");
-    ++indent_;
-    line("__sync_fetch_and_add(&G.__stp_lost, 1);");
+    if (countLost) {
+      --indent_;
+      line("} else {");
+      ++indent_;
+      line("__sync_fetch_and_add(&G.__stp_lost, 1);");
+    }
     close();
     close();
   }
@@ -1451,15 +1461,7 @@ class Emitter {
     info["size"] = ev.size;
     prints_.push_back(info);
     eventLayouts_[site] = ev;
-    open("");
-    line("struct ev_" + std::to_string(site) + " *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);");
-    open("if (e)");
-    line("e->h.kind = STP_EVENT_HIST;");
-    line("e->h.site = " + std::to_string(site) + ";");
-    for (const std::string& f : fills) line(f);
-    line("bpf_ringbuf_submit(e, 0);");
-    close();
-    close();
+    submitEvent(site, "STP_EVENT_HIST", fills, false);
   }
 
   // Reports an error whose message is in a C string buffer (one raised in a function).
@@ -1473,15 +1475,7 @@ class Emitter {
                  {"size", ev.size}};
     prints_.push_back(info);
     eventLayouts_[site] = ev;
-    open("");
-    line("struct ev_" + std::to_string(site) + " *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);");
-    open("if (e)");
-    line("e->h.kind = STP_EVENT_PRINT;");
-    line("e->h.site = " + std::to_string(site) + ";");
-    line("stp_strcpy(e->a0, " + buffer + ");");
-    line("bpf_ringbuf_submit(e, 0);");
-    close();
-    close();
+    submitEvent(site, "STP_EVENT_PRINT", {"stp_strcpy(e->a0, " + buffer + ");"}, false);
   }
 
   // A run-time error: reported to user space, which ends the session after running the
