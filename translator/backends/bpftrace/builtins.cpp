@@ -46,6 +46,24 @@ const std::map<std::string, Mapping>& table() {
       {"user_string_n", {"str(uptr(%0), %1)", ""}},
       {"kernel_long", {"*(int64 *)%0", ""}},
       {"kernel_int", {"(int64)*(int32 *)%0", ""}},
+      // Tapset functions the C backend has in runtime/bpf/tapset.bpf.h, where bpftrace
+      // expresses them directly.
+      {"kernel_char", {"(int64)*(int8 *)%0", ""}},
+      {"kernel_short", {"(int64)*(int16 *)%0", ""}},
+      {"kernel_pointer", {"(int64)*(uint64 *)%0", ""}},
+      {"atomic_read", {"(int64)*(int32 *)%0", ""}},
+      {"atomic_long_read", {"*(int64 *)%0", ""}},
+      {"MAJOR", {"(int64)(((uint64)%0 & 0xffffffff) >> 20)", ""}},
+      {"MINOR", {"(int64)((uint64)%0 & 0xfffff)", ""}},
+      {"MKDEV", {"(int64)((((uint64)%0 << 20) | (uint64)%1) & 0xffffffff)", ""}},
+      {"_IS_ERR", {"(int64)((uint64)%0 >= (uint64)0xfffffffffffff001)", ""}},
+      {"task_pid", {"(int64)((struct task_struct *)kptr(%0))->tgid", ""}},
+      {"task_tid", {"(int64)((struct task_struct *)kptr(%0))->pid", ""}},
+      {"task_parent", {"(int64)((struct task_struct *)kptr(%0))->real_parent", ""}},
+      {"task_execname", {"((struct task_struct *)kptr(%0))->comm", ""}},
+      {"task_prio", {"(int64)((struct task_struct *)kptr(%0))->prio - 100", ""}},
+      {"task_nice", {"(int64)((struct task_struct *)kptr(%0))->static_prio - 120", ""}},
+      {"__is_idle", {"(int64)(tid == 0)", ""}},
       {"ppfunc", {"func", ""}},
       {"probefunc", {"func", ""}},
       {"randint", {"(int64)(rand % (uint64)%0)", ""}},
@@ -69,7 +87,7 @@ bool translateBuiltin(const std::string& name, const std::vector<std::string>& a
                       std::string& out, std::string& why) {
   auto it = table().find(name);
   if (it == table().end()) {
-    why = "is not supported by the bpftrace backend";
+    why = "(no bpftrace equivalent yet)";  // the caller adds "is not supported by ..."
     return false;
   }
   if (it->second.expr.empty()) {
