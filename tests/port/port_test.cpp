@@ -169,7 +169,7 @@ TEST_F(Port, FixturesToBpftrace) {
   EXPECT_TRUE(fs::exists(out_ + "/nested/count.bt"));
 
   expectDiagnostic(script("broken/syntax.stp"), kFixtures + "/broken/syntax.stp", 3, 10, "expected ')'");
-  expectDiagnostic(script("unsupported.stp"), kFixtures + "/unsupported.stp", 3, 18, "regular expression");
+  expectDiagnostic(script("unsupported.stp"), kFixtures + "/unsupported.stp", 3, 7, "procfs probes");
   expectDiagnostic(script("args/noargs.stp"), kFixtures + "/args/noargs.stp", 3, 18, "'$1' is out of range");
   EXPECT_TRUE(script("args/noargs.stp")["arguments_from"].is_null());
   EXPECT_EQ(script("broken/syntax.stp")["exit_status"], 1);

@@ -285,6 +285,7 @@ class TypeInference {
       }
       case Kind::Histogram:
         statistic(static_cast<Histogram*>(e)->operand);
+        linearRange(static_cast<Histogram*>(e));
         return e->type;
       case Kind::TargetVariable:
       case Kind::CastOp:
@@ -321,6 +322,39 @@ class TypeInference {
     }
   }
 
+  // In a probe BPF cannot express at all (procfs, whose `$value` is a string: the file's
+  // contents), the probe point is the error, not the types of its target variables.  The
+  // C backend reports it too, but elaboration stops before it.
+  bool inUnsupportedProbe() {
+    if (!probe_ || probe_->point.kind != sema::ProbeKind::Unsupported) return false;
+    if (reporting_ && unsupportedProbes_.insert(probe_).second)
+      ctx_.diags.error(probe_->point.loc, "probe point " + probe_->point.text + " cannot be expressed in BPF: " +
+                                              (probe_->point.unsupportedReason.empty()
+                                                   ? "unsupported probe type"
+                                                   : probe_->point.unsupportedReason));
+    return true;
+  }
+
+  // SystemTap's runtime refuses these ranges when the module starts
+  // (_stp_stat_calc_buckets in runtime/stat-common.c); here they are refused before any
+  // backend sizes a map for them.
+  void linearRange(const Histogram* h) {
+    if (h->histKind != HistogramKind::Linear || !reporting_) return;
+    if (h->interval == 0) {
+      ctx_.diags.error(h->loc, "@hist_linear with a zero interval is not valid");
+    } else if (h->interval < 0) {
+      ctx_.diags.error(h->loc, "@hist_linear with a negative step is not supported");
+    } else {
+      // Underflow and overflow take two buckets more; 128 at most (STP_MAX_BUCKETS).
+      int64_t buckets = (h->stop - h->start) / h->interval + 3;
+      if (buckets < 3 || buckets > 128)
+        ctx_.diags.error(h->loc, "@hist_linear(" + std::to_string(h->start) + ", " + std::to_string(h->stop) +
+                                     ", " + std::to_string(h->interval) + ") has " + std::to_string(buckets - 2) +
+                                     " buckets; SystemTap allows 1 to 126 (start < stop, STP_MAX_BUCKETS in "
+                                     "runtime/stat.h)");
+    }
+  }
+
   void lvalue(Expr* e, const char* what) {
     if (isLvalue(e) || !reporting_) return;
     ctx_.diags.error(e->loc, std::string(what) + " needs a variable or an array element");
@@ -329,17 +363,7 @@ class TypeInference {
   Type assignment(Assignment* a, Type want) {
     lvalue(a->target, "assignment");
     if (auto* t = as<TargetExpr>(a->target); t && reporting_) {
-      if (probe_ && probe_->point.kind == sema::ProbeKind::Unsupported) {
-        // In a probe BPF cannot express at all (procfs, whose `$value` is the file's
-        // contents), the probe point is the error.  The C backend reports it too, but
-        // elaboration stops before it.
-        if (unsupportedProbes_.insert(probe_).second)
-          ctx_.diags.error(probe_->point.loc, "probe point " + probe_->point.text + " cannot be expressed in BPF: " +
-                                                  (probe_->point.unsupportedReason.empty()
-                                                       ? "unsupported probe type"
-                                                       : probe_->point.unsupportedReason));
-        return set(a, Type::Unknown);
-      }
+      if (inUnsupportedProbe()) return set(a, Type::Unknown);
       ctx_.diags.error(a->loc, "assigning to a target variable (guru-mode patching of kernel or "
                                "process memory) cannot be expressed in BPF tracing programs");
     }
@@ -453,6 +477,7 @@ class TypeInference {
   // Target expressions: kernel data read as a number, except char arrays of tracepoints
   // (strings) and the pretty-printing forms `$$vars`, `$var$` (strings).
   Type target(TargetExpr* t) {
+    if (inUnsupportedProbe()) return set(t, Type::Unknown);
     for (auto& comp : t->components)
       if (comp.index) expect(comp.index, Type::Long);
     auto access = prog_.targets.find(t);

@@ -266,10 +266,10 @@ const std::vector<FamilyPattern>& families() {
       // procfs[("PATH")][.umask(UMASK)].read[.maxsize(N)] and .write (man stapprobes).
       {{C{{"procfs"}, Arg::String}, C{{"umask"}, Arg::Number, true}, C{{"read", "write"}, Arg::None, true},
         C{{"maxsize"}, Arg::Number, true}},
-       unsupported("procfs probes serve files from a kernel module; BPF cannot")},
+       unsupported("procfs probes serve /proc files from a kernel module, and BPF programs cannot create /proc files")},
       {{C{{"procfs"}}, C{{"umask"}, Arg::Number, true}, C{{"read", "write"}, Arg::None, true},
         C{{"maxsize"}, Arg::Number, true}},
-       unsupported("procfs probes serve files from a kernel module; BPF cannot")},
+       unsupported("procfs probes serve /proc files from a kernel module, and BPF programs cannot create /proc files")},
       {{C{{"netfilter"}}, C{{"hook"}, Arg::String}, C{{"pf"}, Arg::String, true}, C{{"priority"}, Arg::String, true}},
        unsupported("netfilter hooks need BPF netfilter programs, which this toolchain's libbpf predates")},
       {{C{{"perf"}}, C{{"hw"}}, C{{"*"}}},

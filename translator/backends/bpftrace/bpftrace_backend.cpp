@@ -174,11 +174,7 @@ class Emitter {
     }
     for (const Symbol* g : prog_.autoPrint)
       if (!g->keyTypes.empty()) survey_.keyLogged.insert(g);
-    for (const auto& [s, h] : survey_.histograms) {
-      if (h.kind == HistogramKind::Linear && (h.buckets() < 3 || h.buckets() > 128))
-        unsupported(h.node, "@hist_linear with " + num(h.buckets() - 2) +
-                                " buckets (SystemTap allows 1 to 126, runtime/stat-common.c)");
-    }
+    // Linear histogram ranges were checked by the type pass (passes/types.cpp).
 
     header();
     std::vector<DerivedProbe*> begins, ends, errors, others;
