@@ -295,6 +295,97 @@ STP_INLINE struct stp_agg stp_aggregate(void *map, const void *key) {
   return out;
 }
 
+/* print(@hist_*) shows a statistic as it is when the print runs (SystemTap formats it on
+ * the spot), so the buckets of every CPU are summed into the event (OUT, MASK + 1 entries)
+ * rather than read by user space later.  OFFSET is the histogram's offset in the map
+ * value, N its bucket count (at most MASK + 1).  Evaluates to the statistic's count. */
+#define stp_hist_snapshot(map, key, OFFSET, N, MASK, out)                                  \
+  ({                                                                                     \
+    s64 __count = 0;                                                                     \
+    struct bpf_iter_num __cpus, __buckets;                                               \
+    int *__cpu, *__b;                                                                    \
+    bpf_iter_num_new(&__buckets, 0, (N));                                                \
+    while ((__b = bpf_iter_num_next(&__buckets))) (out)[stp_bound((u32)*__b, MASK)] = 0; \
+    bpf_iter_num_destroy(&__buckets);                                                    \
+    bpf_iter_num_new(&__cpus, 0, 256);                                                   \
+    while ((__cpu = bpf_iter_num_next(&__cpus))) {                                       \
+      if ((u32)*__cpu >= stp_nr_cpus) break;                                             \
+      char *__v = bpf_map_lookup_percpu_elem((map), (key), (u32)*__cpu);                 \
+      if (!__v) continue;                                                                \
+      __count += *(s64 *)__v; /* count is the value's first field */                     \
+      bpf_iter_num_new(&__buckets, 0, (N));                                              \
+      while ((__b = bpf_iter_num_next(&__buckets))) {                                    \
+        u64 __i = stp_bound((u32)*__b, MASK);                                            \
+        (out)[__i] += *(s64 *)(__v + (OFFSET) + 8 * __i);                                \
+      }                                                                                  \
+      bpf_iter_num_destroy(&__buckets);                                                  \
+    }                                                                                    \
+    bpf_iter_num_destroy(&__cpus);                                                       \
+    __count;                                                                             \
+  })
+
+/* The head of a statistic read with @variance: the layout the C backend gives it
+ * (count, sum, min, max, seq, then Welford's running state per CPU). */
+struct stp_stats_variance {
+  s64 count, sum, min, max, seq, avg_s, m2, var_s;
+};
+struct stp_agg_variance {
+  s64 count, variance;
+};
+
+/* @variance(x, shift) over all CPUs.  SystemTap combines CPUs with the "total variance"
+ * formula, but differently for a scalar (runtime/stat.c _stp_stat_get: one mean of all
+ * values, then S1 + S2 over the CPUs) and for an array element (runtime/map.c
+ * _stp_pmap_agg: CPUs merged pairwise into a running aggregate, the first copied); the
+ * two round differently, so `pairwise` picks the array element's way. */
+STP_INLINE struct stp_agg_variance stp_variance(void *map, const void *key, const int shift,
+                                                const int pairwise) {
+  struct stp_agg_variance out = {0, 0};
+  s64 sum = 0, avg_s = 0, var_s = 0, s1 = 0, s2 = 0;
+  struct bpf_iter_num it;
+  int *cpu;
+  bpf_iter_num_new(&it, 0, 256);
+  while ((cpu = bpf_iter_num_next(&it))) {
+    if ((u32)*cpu >= stp_nr_cpus) break;
+    struct stp_stats_variance *v = bpf_map_lookup_percpu_elem(map, key, (u32)*cpu);
+    if (!v || v->count == 0) continue;
+    if (!pairwise) {
+      out.count += v->count;
+      sum += v->sum;
+    } else if (out.count <= 0) {
+      out.count = v->count;
+      sum = v->sum;
+      avg_s = v->avg_s;
+      var_s = v->var_s;
+    } else {
+      s64 count1 = out.count, avg1 = avg_s;
+      out.count += v->count;
+      sum += v->sum;
+      avg_s = stp_sdiv((s64)((u64)sum << shift), out.count);
+      s64 d1 = avg1 - avg_s, d2 = v->avg_s - avg_s;
+      var_s = stp_sdiv(count1 * d1 * d1 + (count1 - 1) * var_s + v->count * d2 * d2 + (v->count - 1) * v->var_s,
+                       out.count - 1);
+    }
+  }
+  bpf_iter_num_destroy(&it);
+  if (pairwise) {
+    out.variance = var_s >> (2 * shift);
+    return out;
+  }
+  avg_s = stp_sdiv((s64)((u64)sum << shift), out.count);
+  bpf_iter_num_new(&it, 0, 256);
+  while ((cpu = bpf_iter_num_next(&it))) {
+    if ((u32)*cpu >= stp_nr_cpus) break;
+    struct stp_stats_variance *v = bpf_map_lookup_percpu_elem(map, key, (u32)*cpu);
+    if (!v || v->count == 0) continue;
+    s1 += v->count * (v->avg_s - avg_s) * (v->avg_s - avg_s);
+    s2 += (v->count - 1) * v->var_s;
+  }
+  bpf_iter_num_destroy(&it);
+  out.variance = stp_sdiv(s1 + s2, out.count - 1) >> (2 * shift);
+  return out;
+}
+
 /* Histogram buckets, as SystemTap computes them (runtime/stat-common.c):
  * log: 0 -> 64; v > 0 -> 65 + floor(log2 v); v < 0 -> 63 - floor(log2 |v|) (INT64_MIN -> 0).
  * linear: below start -> 0; else (v - start) / interval + 1, capped at buckets - 1. */

@@ -78,9 +78,8 @@ struct PrintSite {
   std::vector<FormatSpec> specs;
   std::vector<ArgInfo> args;
   std::string global;
-  size_t keyOffset = 0;
-  bool hasKey = false;
   bool newline = false;  // println(@hist_*): a newline after the histogram
+  size_t countOffset = 0, bucketsOffset = 0, buckets = 0;  // hist_*: the snapshot in the event
 };
 
 struct StatsFields {
@@ -158,10 +157,9 @@ Manifest parseManifest(const std::string& text) {
         s.args.push_back({a["type"], a["offset"].get<size_t>(), a.value("size", size_t(8))});
     s.global = p.value("global", "");
     s.newline = p.value("newline", false);
-    if (p.contains("key_offset")) {
-      s.hasKey = true;
-      s.keyOffset = p["key_offset"];
-    }
+    s.countOffset = p.value("count_offset", size_t(0));
+    s.bucketsOffset = p.value("buckets_offset", size_t(0));
+    s.buckets = p.value("buckets", size_t(0));
     m.prints.push_back(s);
   }
   for (const auto& e : j["errors"]) m.errors.push_back(e["message"]);
@@ -560,23 +558,16 @@ int Session::handleEvent(const void* data, size_t size) {
       runInBackground(std::string(cmd, strnlen(cmd, size - 8)));
       return 0;
     }
-    case 5: {  // print a histogram
+    case 5: {  // print a histogram: the buckets summed over the CPUs when the print ran
       if (site >= manifest_.prints.size()) return 0;
       const PrintSite& s = manifest_.prints[site];
       const GlobalInfo* g = global(s.global);
-      if (!g) return 0;
-      std::vector<uint8_t> key(std::max<size_t>(g->keySize, 4), 0);
-      if (s.hasKey && s.keyOffset + g->keySize <= size) std::memcpy(key.data(), bytes + s.keyOffset, g->keySize);
-      bool log = s.kind == "hist_log";
-      fmt::Stats st = g->kind == "array" ? fmt::aggregateArrayStats(perCpuStats(*g, key.data()))
-                                         : fmt::aggregateStats(perCpuStats(*g, key.data()));
-      if (st.count == 0) {
-        flushOut();
-        err_ << "ERROR: " << fmt::kEmptyAggregateError << " in print(@hist_" << (log ? "log" : "linear") << "(" << g->name << "))\n";
-        errorSeen_ = true;
-        return 0;
-      }
-      write(fmt::formatHistogram(histSpec(*g, log), st) + (s.newline ? "\n" : ""));
+      if (!g || s.bucketsOffset + 8 * s.buckets > size || s.countOffset + 8 > size) return 0;
+      fmt::Stats st;
+      std::memcpy(&st.count, bytes + s.countOffset, 8);
+      st.histogram.resize(s.buckets);
+      std::memcpy(st.histogram.data(), bytes + s.bucketsOffset, 8 * s.buckets);
+      write(fmt::formatHistogram(histSpec(*g, s.kind == "hist_log"), st) + (s.newline ? "\n" : ""));
       return 0;
     }
     default: return 0;

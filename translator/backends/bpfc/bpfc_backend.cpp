@@ -134,6 +134,14 @@ class Survey : public Visitor {
     if (const Symbol* s = prog.symbolOf(o)) histograms[s].push_back(&n);
     Visitor::visit(n);
   }
+  std::map<const Symbol*, std::vector<const StatOp*>> variances;  // @variance reads
+  void visit(StatOp& n) override {
+    Expr* o = n.operand;
+    if (auto* a = as<ArrayIndex>(o)) o = a->base;
+    if (n.stat == StatKind::Variance)
+      if (const Symbol* s = prog.symbolOf(o)) variances[s].push_back(&n);
+    Visitor::visit(n);
+  }
 };
 
 // Where the emitted C gets what is only known once every program is written (scratch
@@ -280,6 +288,23 @@ class Emitter {
   Layout statsLayout(const Symbol* g) {
     Layout l;
     for (const char* f : {"count", "sum", "min", "max", "seq"}) l.add(f, "s64", 8);
+    if (auto v = survey_.variances.find(g); v != survey_.variances.end()) {
+      // Welford's running state, as runtime/stat-common.c keeps it per CPU (struct
+      // stp_stats_variance in stp2bpf.bpf.h reads it at these offsets).  SystemTap allows
+      // one bit shift per statistic (man stap, "Only one value of bit-shift").
+      for (const char* f : {"avg_s", "m2", "var_s"}) l.add(f, "s64", 8);
+      const StatOp* first = v->second.front();
+      int64_t shift = first->params.empty() ? 0 : first->params[0];
+      for (const StatOp* op : v->second) {
+        int64_t other = op->params.empty() ? 0 : op->params[0];
+        if (other < 0 || other > 62)
+          ctx_.diags.error(op->loc, "@variance's bit shift must be 0 to 62 (man stap)");
+        else if (other != shift)
+          ctx_.diags.error(op->loc, "'" + g->name + "' is read with two different @variance bit shifts (" +
+                                        std::to_string(shift) + " at " + first->loc.str() + ")");
+      }
+      varianceShift_[g] = static_cast<int>(std::clamp<int64_t>(shift, 0, 62));
+    }
     auto it = survey_.histograms.find(g);
     if (it != survey_.histograms.end()) {
       bool logHist = false;
@@ -1085,6 +1110,7 @@ class Emitter {
                             : f->sortAggregate == StatKind::Max ? "max" : "count";
           sortKey = std::string("value->") + agg;
           if (f->sortAggregate == StatKind::Avg) sortKey = "(value->count ? stp_sdiv(value->sum, value->count) : 0)";
+          if (f->sortAggregate == StatKind::Variance) unsupported(f, "sorting a foreach by @variance");
         } else if (!stringValue) {
           sortKey = "value->v";
         } else {
@@ -1346,6 +1372,21 @@ class Emitter {
     line("if (" + st + "->count == 0 || v > " + st + "->max) " + st + "->max = v;");
     line(st + "->count++;");
     line(st + "->sum += v;");
+    if (varianceShift_.count(s)) {
+      // Welford's update in fixed point, as __stp_stat_add does it (runtime/stat-common.c),
+      // including its `int delta`: the difference is truncated to 32 bits.
+      std::string shifted = "(s64)((u64)v << " + std::to_string(varianceShift_.at(s)) + ")";
+      open("if (" + st + "->count == 1)");
+      line(st + "->avg_s = " + shifted + ";");
+      line(st + "->m2 = 0;");
+      close();
+      open("else");
+      line("s32 delta = (s32)(" + shifted + " - " + st + "->avg_s);");
+      line(st + "->avg_s += stp_sdiv(delta, " + st + "->count);");
+      line(st + "->m2 += (s64)delta * (" + shifted + " - " + st + "->avg_s);");
+      line(st + "->var_s = stp_sdiv(" + st + "->m2, " + st + "->count - 1);");
+      close();
+    }
     if (statsLayouts_.at(s).find("log")) line(st + "->log[stp_bound(stp_log_bucket(v), 127)]++;");
     if (linearParams_.count(s)) {
       const Histogram* h = linearParams_.at(s);
@@ -1433,35 +1474,56 @@ class Emitter {
     close();
   }
 
+  // print(@hist_log(x)) / print(@hist_linear(x[k], ...)): the buckets summed over the CPUs
+  // travel in the event, so user space prints the statistic as it was at the print.
   void histogramPrint(PrintCall* p) {
     Histogram* h = p->histogram;
     Expr* o = h->operand;
     const Symbol* s = nullptr;
-    json info;
-    int site = static_cast<int>(prints_.size());
-    info["site"] = site;
-    info["kind"] = h->histKind == HistogramKind::Log ? "hist_log" : "hist_linear";
-    info["newline"] = printKindAddsNewline(p->printKind);
-    Layout ev;
-    ev.add("h", "struct stp_event_header", 8);
-    std::vector<std::string> fills;
+    std::string key;
     if (auto* a = as<ArrayIndex>(o)) {
       s = prog_.symbolOf(a->base);
       if (!s || !arrays_.count(s)) return;
-      const ArrayInfo& info2 = arrays_.at(s);
-      std::string key = buildKey(a);
-      const Field& f = ev.add("key", "char", info2.key.size, info2.key.size);
-      fills.push_back("__builtin_memcpy(e->key, " + key + ", " + std::to_string(info2.key.size) + ");");
-      info["key_offset"] = f.offset;
+      key = buildKey(a);
     } else {
       s = prog_.symbolOf(o);
+      if (!s || !arrays_.count(s)) return;
+      line("u32 " + temp() + "k = 0;");
+      key = "&" + lastTemp_ + "k";
     }
-    if (!s) return;
+    bool log = h->histKind == HistogramKind::Log;
+    const Field* buckets = statsLayouts_.at(s).find(log ? "log" : "linear");
+    if (!buckets) return;  // a linear range refused by statsLayout
+    int64_t count = log ? buckets->arrayLen : linearBuckets_.at(s);
+    const std::string& map = arrays_.at(s).map;
+    // SystemTap's generated code checks the count first and reports the print call
+    // ("empty aggregate" near identifier 'print'; see tools/stap-c).
+    std::string agg = temp();
+    line("struct stp_agg " + agg + " = stp_aggregate(&" + map + ", " + key + ");");
+    open("if (" + agg + ".count == 0)");
+    error(std::string("empty aggregate near identifier '") + printKindName(p->printKind) + "' at " + p->loc.str());
+    close();
+
+    int site = static_cast<int>(prints_.size());
+    Layout ev;
+    ev.add("h", "struct stp_event_header", 8);
+    const Field& countField = ev.add("count", "s64", 8);
+    const Field& bucketsField = ev.add("b", "s64", 8 * buckets->arrayLen, buckets->arrayLen);
+    json info;
+    info["site"] = site;
+    info["kind"] = log ? "hist_log" : "hist_linear";
+    info["newline"] = printKindAddsNewline(p->printKind);
     info["global"] = s->name;
+    info["count_offset"] = countField.offset;
+    info["buckets_offset"] = bucketsField.offset;
+    info["buckets"] = count;
     info["size"] = ev.size;
     prints_.push_back(info);
     eventLayouts_[site] = ev;
-    submitEvent(site, "STP_EVENT_HIST", fills, false);
+    submitEvent(site, "STP_EVENT_HIST",
+                {"e->count = stp_hist_snapshot(&" + map + ", " + key + ", " + std::to_string(buckets->offset) + ", " +
+                 std::to_string(count) + ", " + std::to_string(buckets->arrayLen - 1) + ", e->b);"},
+                true);
   }
 
   // Reports an error whose message is in a C string buffer (one raised in a function).
@@ -1739,12 +1801,22 @@ class Emitter {
       case StatKind::Min: field = "min"; break;
       case StatKind::Max: field = "max"; break;
       case StatKind::Avg: field = "avg"; break;
-      default: unsupported(s, "@variance (not yet)"); return "0";
+      case StatKind::Variance: field = "variance"; break;
+      default: return "0";
     }
-    line("struct stp_agg " + t + " = stp_aggregate(&" + map + ", " + key + ");");
-    if (s->stat == StatKind::Avg || s->stat == StatKind::Min || s->stat == StatKind::Max) {
+    if (s->stat == StatKind::Variance) {
+      // A scalar and an array element aggregate their CPUs differently in SystemTap
+      // (stat.c _stp_stat_get vs. map.c _stp_pmap_agg); so does stp_variance.
+      line("struct stp_agg_variance " + t + " = stp_variance(&" + map + ", " + key + ", " +
+           std::to_string(varianceShift_.count(sym) ? varianceShift_.at(sym) : 0) + ", " +
+           (sym->keyTypes.empty() ? "0" : "1") + ");");
+    } else {
+      line("struct stp_agg " + t + " = stp_aggregate(&" + map + ", " + key + ");");
+    }
+    if (s->stat != StatKind::Count && s->stat != StatKind::Sum) {
       open("if (" + t + ".count == 0)");
-      error(std::string("empty aggregate for ") + statKindSpelling(s->stat) + "(" + sym->name + ") at " + s->loc.str());
+      error(std::string("empty aggregate near operator '") + statKindSpelling(s->stat) +
+            "' at " + s->loc.str());
       close();
     }
     if (s->stat == StatKind::Avg) return "stp_sdiv(" + t + ".sum, " + t + ".count)";
@@ -2265,6 +2337,7 @@ class Emitter {
   Layout globals_;
   std::map<const Symbol*, ArrayInfo> arrays_;
   std::map<const Symbol*, Layout> statsLayouts_;
+  std::map<const Symbol*, int> varianceShift_;  // statistics read with @variance(x, shift)
   std::map<const Symbol*, const Histogram*> linearParams_;
   std::map<int, CoreStruct> coreStructs_;  // by BTF id
   std::map<std::string, std::string> regexMatchers_;  // pattern -> matcher function
