@@ -171,9 +171,11 @@ STP_NOINLINE s64 stp_strcmp(const char *a, const char *b) {
 
 /* ---- probe context handed to a probe body ---- */
 struct stp_args {
-  u64 arg[6];  /* kprobe/uprobe arguments (or emulated ones) */
-  u64 ret;     /* return value in .return probes */
-  void *tp;    /* tracepoint record */
+  u64 arg[6];     /* kprobe/uprobe arguments (or emulated ones) */
+  u64 ret;        /* return value in .return probes */
+  void *tp;       /* tracepoint record */
+  u64 ip;         /* instruction pointer (addr()), when the script reads registers */
+  u64 user_mode;  /* 1 if the probe hit in user mode (uprobes, samples of user code) */
 };
 
 /* ---- the ring buffer every program writes to ---- */

@@ -648,3 +648,22 @@ STP_NOINLINE void stp_tokenize(char *dst, const char *input, const char *delim, 
 }
 
 #endif /* STP2BPF_TAPSET_BPF_H */
+
+/* _stp_arg2(argnum, sign_extend, truncate, force64) of tapset/x86_64/registers.stp (behind
+ * int_arg(), uint_arg(), long_arg(), pointer_arg()...): argument 1..6 from the registers
+ * of the x86-64 calling convention, truncated to 32 bits (sign- or zero-extended) when
+ * asked.  Arguments past the sixth are on the stack; the translator refuses constant ones. */
+STP_INLINE s64 stp_probe_arg(const u64 *arg, s64 n, s64 sign_extend, s64 truncate, s64 force64) {
+  u64 v;
+  switch (n) {
+    case 1: v = arg[0]; break;
+    case 2: v = arg[1]; break;
+    case 3: v = arg[2]; break;
+    case 4: v = arg[3]; break;
+    case 5: v = arg[4]; break;
+    case 6: v = arg[5]; break;
+    default: return 0;
+  }
+  if (truncate && !force64) return sign_extend ? (s64)(s32)v : (s64)(u32)v;
+  return (s64)v;
+}

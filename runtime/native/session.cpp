@@ -747,7 +747,9 @@ void Session::keyPressed(int code) {
         uint64_t arg[6];
         uint64_t ret;
         uint64_t tp;
-      } args{};
+        uint64_t ip;
+        uint64_t user_mode;
+      } args{};  // struct stp_args of runtime/bpf/stp2bpf.bpf.h
       for (size_t i = 0; i < p->params.size() && i < 6; ++i) {
         const std::string& n = p->params[i];
         if (n == "event_type" || n == "type") args.arg[i] = 1;  // EV_KEY

@@ -365,4 +365,22 @@ TEST(TapsetBpf, TokenizeIsStrsepSkippingEmptyTokens) {
   EXPECT_STREQ(out, "b");
 }
 
+// tapset/x86_64/registers.stp: int_arg = _stp_arg2(n, 1, 1, 0) sign-extends the low 32
+// bits, uint_arg = (n, 0, 1, 0) zero-extends them, long_arg/pointer_arg = (n, 1|0, 0, 0)
+// keep all 64; force64 keeps them too; argument numbers outside 1..6 give 0 here.
+TEST(TapsetBpf, ProbeArgumentsFromRegisters) {
+  const u64 args[6] = {1, 0xffffffffffffffffULL, 0x1234567880000000ULL, 4, 5, 6};
+  EXPECT_EQ(stp_probe_arg(args, 1, 1, 1, 0), 1);
+  EXPECT_EQ(stp_probe_arg(args, 2, 1, 1, 0), -1);                    // int_arg
+  EXPECT_EQ(stp_probe_arg(args, 2, 0, 1, 0), 0xffffffffLL);          // uint_arg
+  EXPECT_EQ(stp_probe_arg(args, 2, 1, 0, 0), -1);                    // long_arg
+  EXPECT_EQ(stp_probe_arg(args, 3, 1, 1, 0), -2147483648LL);         // int_arg of 0x80000000
+  EXPECT_EQ(stp_probe_arg(args, 3, 0, 1, 0), 0x80000000LL);          // uint_arg
+  EXPECT_EQ(stp_probe_arg(args, 3, 0, 0, 0), 0x1234567880000000LL);  // pointer_arg
+  EXPECT_EQ(stp_probe_arg(args, 3, 1, 1, 1), 0x1234567880000000LL);  // force64
+  EXPECT_EQ(stp_probe_arg(args, 6, 0, 0, 0), 6);
+  EXPECT_EQ(stp_probe_arg(args, 0, 0, 0, 0), 0);
+  EXPECT_EQ(stp_probe_arg(args, 7, 0, 0, 0), 0);
+}
+
 }  // namespace

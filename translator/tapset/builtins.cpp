@@ -29,6 +29,13 @@ const std::vector<Builtin> kBuiltins = {
     {"target", {}, L, kConst, 0, "the pid given with -x or started with -c"},
     {"stp_pid", {}, L, kConst, 0, "the pid of the process running the session (stp2bpf)"},
     {"is_return", {}, L, 0, 0, "1 in a .return probe"},
+    // ---- registers of the probed context (errno.stp, linux/context.stp, x86_64/registers.stp)
+    {"returnval", {}, L, 0, 0, "the return-value register of the probed function"},
+    {"user_mode", {}, L, 0, 0, "1 if the probe hit in user mode"},
+    {"addr", {}, L, 0, 0, "the instruction pointer of the probed context"},
+    {"uaddr", {}, L, 0, 0, "the user-space instruction pointer, or 0 in kernel mode"},
+    {"_stp_arg2", {L, L, L, L}, L, 0, 0,
+     "a function argument from its register, optionally truncated to 32 bits (int_arg(n), pointer_arg(n), ...)"},
     {"task_current", {}, L, 0, 0, "address of the current task_struct"},
     // ---- time (linux/timestamp_gtod.stp, timestamp.stp)
     {"gettimeofday_ns", {}, L, 0, 0, "wall-clock time in nanoseconds since the epoch"},

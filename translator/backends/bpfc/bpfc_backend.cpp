@@ -111,6 +111,13 @@ struct Layout {
   }
 };
 
+// Builtins that read the probed context's registers (struct stp_args: arguments, return
+// value, instruction pointer, user mode), which SystemTap's tapset takes from CONTEXT->kregs
+// or uregs in embedded C.
+bool isRegisterBuiltin(const std::string& name) {
+  return name == "returnval" || name == "user_mode" || name == "addr" || name == "uaddr" || name == "_stp_arg2";
+}
+
 // What each part of the program needs, found before emitting.
 class Survey : public Visitor {
  public:
@@ -124,8 +131,10 @@ class Survey : public Visitor {
     if (const Symbol* s = prog.symbolOf(n.base)) elements[s].push_back(&n);
     Visitor::visit(n);
   }
+  bool registersRead = false;  // returnval(), user_mode(), addr(), uaddr(), *_arg(n)
   void visit(FunctionCall& n) override {
     if (n.name == "exit") exitCalled = true;
+    if (isRegisterBuiltin(n.name)) registersRead = true;
     Visitor::visit(n);
   }
   void visit(Histogram& n) override {
@@ -163,9 +172,11 @@ class Emitter {
       survey_.visit(p.body);
       survey_.visit(p.condition);
     }
+    // Functions too: a statistic printed as a histogram or read with @variance in a
+    // function needs the fields for it in its layout.
+    for (Function* f : prog_.calledFunctions) survey_.visit(f->body);
     layoutGlobals();
     std::ostringstream programs;
-    for (Function* f : prog_.calledFunctions) survey_.visit(f->body);
     if (!prog_.calledFunctions.empty()) {
       programs << "// Script functions: BPF-to-BPF calls (global subprograms, verified once each)\n";
       for (Function* f : prog_.calledFunctions)
@@ -382,6 +393,14 @@ class Emitter {
       m << "struct {\n  STP_MAP_UINT(type, STP_MAP_PERCPU_ARRAY);\n  STP_MAP_UINT(max_entries, 1);\n"
         << "  STP_MAP_TYPE(key, u32);\n  STP_MAP_TYPE(value, struct " << name << ");\n} map_" << name
         << " SEC(\".maps\");\n\n";
+    if (probeArgsInFunctions_)
+      m << "// The registers of the probe running on this CPU, for script functions that read them\n"
+        << "struct {\n  STP_MAP_UINT(type, STP_MAP_PERCPU_ARRAY);\n  STP_MAP_UINT(max_entries, 1);\n"
+        << "  STP_MAP_TYPE(key, u32);\n  STP_MAP_TYPE(value, struct stp_args);\n} stp_probe_args_map SEC(\".maps\");\n"
+        << "STP_INLINE struct stp_args *stp_probe_args(void) {\n"
+        << "  static const struct stp_args none;\n  u32 zero = 0;\n"
+        << "  struct stp_args *a = bpf_map_lookup_elem(&stp_probe_args_map, &zero);\n"
+        << "  return a ? a : (struct stp_args *)&none;\n}\n\n";
     return m.str();
   }
 
@@ -773,20 +792,34 @@ class Emitter {
       code << "  stp_zero(F, " << bytes << ");\n";
     }
     code << "  F->__abort = 0;\n";
+    if (probeArgsInFunctions_) {
+      code << "  struct stp_args *saved = bpf_map_lookup_elem(&stp_probe_args_map, &zero);\n"
+           << "  if (saved) *saved = *A;\n";
+    }
     if (p.condition) {
       std::string c = longExprSimple(p.condition);
       code << "  if (!(" << c << ")) return 0;\n";
     }
     code << bodyText << "done:\n  return 0;\n}\n\n";
     std::string fill = "  struct stp_args A = {};\n";
+    const char* registerArgs =
+        "  A.arg[0] = STP_PARM1(ctx); A.arg[1] = STP_PARM2(ctx); A.arg[2] = STP_PARM3(ctx);\n"
+        "  A.arg[3] = STP_PARM4(ctx); A.arg[4] = STP_PARM5(ctx); A.arg[5] = STP_PARM6(ctx);\n";
     switch (p.point.kind) {
       case ProbeKind::KernelFunction:
-        fill += "  A.arg[0] = STP_PARM1(ctx); A.arg[1] = STP_PARM2(ctx); A.arg[2] = STP_PARM3(ctx);\n"
-                "  A.arg[3] = STP_PARM4(ctx); A.arg[4] = STP_PARM5(ctx); A.arg[5] = STP_PARM6(ctx);\n"
-                "  A.ret = STP_RET(ctx);\n";
+        fill += std::string(registerArgs) + "  A.ret = STP_RET(ctx);\n";
+        if (survey_.registersRead) fill += "  A.ip = ctx->ip;\n";
         break;
       case ProbeKind::UserFunction:
+        if (survey_.registersRead) fill += std::string(registerArgs) + "  A.ip = ctx->ip;\n  A.user_mode = 1;\n";
         fill += "  A.ret = STP_RET(ctx);\n";
+        break;
+      case ProbeKind::Timer:
+      case ProbeKind::Profile:
+      case ProbeKind::PerfSoftware:
+        // A perf event's context starts with the interrupted registers (bpf_perf_event_data).
+        if (survey_.registersRead)
+          fill += "  struct pt_regs *regs = ctx;\n  A.ip = regs->ip;\n  A.user_mode = (regs->cs & 3) == 3;\n";
         break;
       case ProbeKind::Tracepoint:
         if (p.point.rawTracepoint) {
@@ -1826,6 +1859,7 @@ class Emitter {
   std::string call(FunctionCall* c) {
     if (Function* f = scriptFunction(c)) return scriptCall(c, f);
     if (auto text = probeConstant(c)) return internedLiteral(*text, c);
+    if (isRegisterBuiltin(c->name)) return registerBuiltin(c);
     if (c->name == "substr" && strings_.isInterned(c)) return substrTable(c);
     if (c->name == "strlen" && strings_.isInterned(c->args[0])) return strlenTable(c->args[0]);
     std::vector<std::string> args;
@@ -1837,6 +1871,39 @@ class Emitter {
     }
     unsupported(c, "'" + c->name + "()' " + why);
     return "0";
+  }
+
+  // The probed context's registers.  A probe body reads its own `A`; a script function
+  // (a BPF subprogram, which cannot see it) reads the copy its probe left in the per-CPU
+  // map stp_probe_args (see probeArgsMap()).
+  std::string registerBuiltin(FunctionCall* c) {
+    std::string regs = "A";
+    if (function_) {
+      probeArgsInFunctions_ = true;
+      regs = "stp_probe_args()";
+    } else if (probe_) {
+      ProbeKind k = probe_->point.kind;
+      bool function = k == ProbeKind::KernelFunction || k == ProbeKind::UserFunction;
+      bool sampled = k == ProbeKind::Profile || k == ProbeKind::Timer || k == ProbeKind::PerfSoftware;
+      // As SystemTap, which has no registers to read in begin/end or tracepoint probes
+      // ("cannot access function args in this context"), but says so only at run time.
+      if (!function && !(sampled && (c->name == "user_mode" || c->name == "addr" || c->name == "uaddr"))) {
+        ctx_.diags.error(c->loc, "'" + c->name + "()' reads the registers of a probed function, which a " +
+                                     probe_->point.text + " probe does not have");
+        return "0";
+      }
+    }
+    if (c->name == "returnval") return "(s64)" + regs + "->ret";
+    if (c->name == "user_mode") return "(s64)" + regs + "->user_mode";
+    if (c->name == "addr") return "(s64)" + regs + "->ip";
+    if (c->name == "uaddr") return "(s64)(" + regs + "->user_mode ? " + regs + "->ip : 0)";
+    // _stp_arg2(argnum, sign_extend, truncate, force64), behind int_arg(), pointer_arg()...
+    std::vector<std::string> args;
+    for (Expr* a : c->args) args.push_back(longExpr(a));
+    if (auto* n = as<NumberLiteral>(c->args[0]); n && (n->value < 1 || n->value > 6))
+      unsupported(c, "reading argument " + std::to_string(n->value) +
+                         " (only the six passed in registers, 1 to 6, are read)");
+    return "stp_probe_arg(" + regs + "->arg, " + args[0] + ", " + args[1] + ", " + args[2] + ", " + args[3] + ")";
   }
 
   std::string internedLiteral(const std::string& v, Expr* at) {
@@ -2342,6 +2409,7 @@ class Emitter {
   std::map<int, CoreStruct> coreStructs_;  // by BTF id
   std::map<std::string, std::string> regexMatchers_;  // pattern -> matcher function
   const Function* function_ = nullptr;     // the function being emitted (null in probes)
+  bool probeArgsInFunctions_ = false;      // a function reads registers: probes save theirs
   int functionDepth_ = 1;                  // its nesting level (recursive functions)
   std::map<const Function*, std::string> functionNames_;
   std::set<std::string> usedFunctionNames_;
