@@ -600,6 +600,10 @@ class Lowerer {
       case Kind::Ternary: {
         auto* t = static_cast<Ternary*>(e);
         Expr* c = value(t->cond);
+        if (auto* n = as<NumberLiteral>(c)) {  // @choose_defined(a, b) after @defined folding
+          effect(n->value ? t->thenExpr : t->elseExpr);
+          return;
+        }
         Block* then = effectBlock(t->thenExpr);
         Block* otherwise = effectBlock(t->elseExpr);
         if (then->statements.empty() && otherwise->statements.empty()) return;
@@ -767,6 +771,9 @@ class Lowerer {
       case Kind::Ternary: {
         auto* t = static_cast<Ternary*>(e);
         Expr* c = value(t->cond);
+        // A constant condition (@choose_defined(a, b) once @defined is folded) keeps only
+        // the branch taken: as in SystemTap, the other may name members this kernel lacks.
+        if (auto* n = as<NumberLiteral>(c)) return value(n->value ? t->thenExpr : t->elseExpr);
         if (!hasSideEffects(prog_, t->thenExpr) && !hasSideEffects(prog_, t->elseExpr)) {
           t->cond = c;
           t->thenExpr = value(t->thenExpr);
@@ -826,6 +833,11 @@ class Lowerer {
 
   // @defined(expr): whether a target expression can be resolved in this probe.
   bool defined(Expr* operand) {
+    // Resolved against BTF by the targets pass: @cast(p, "T")->member, $var->member, ...
+    if (auto* t = as<TargetExpr>(operand)) {
+      auto access = prog_.targets.find(t);
+      if (access != prog_.targets.end()) return !access->second.unresolved;
+    }
     auto* tv = as<TargetVariable>(operand);
     if (!tv || !probe_) return true;
     const sema::AttachPoint& p = probe_->point;

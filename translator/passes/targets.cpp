@@ -84,6 +84,7 @@ class TargetResolver {
   void resolve(sema::DerivedProbe* p, TargetExpr* t) {
     TargetAccess a;
     if (!types_.available()) {
+      a.unresolved = true;
       a.error = "the kernel's BTF (/sys/kernel/btf/vmlinux) is not available";
     } else if (!start(p, t, a)) {
       if (a.error.empty()) return;  // not ours: the backend's own handling (format fields, uprobes)
@@ -101,6 +102,7 @@ class TargetResolver {
         if (type.rfind(prefix, 0) == 0) type = type.substr(std::char_traits<char>::length(prefix));
       int id = types_.compositeByName(type);
       if (!id) {
+        a.unresolved = true;
         a.error = "@cast type '" + c->typeName + "' is not a structure or union of this kernel's BTF";
         return true;
       }
@@ -117,6 +119,7 @@ class TargetResolver {
     if (pt.kind == ProbeKind::KernelFunction) {
       if (name == "return") {
         if (!pt.isReturn) {
+          a.unresolved = true;
           a.error = "$return is only available in a '.return' probe";
           return true;
         }
@@ -128,6 +131,7 @@ class TargetResolver {
       }
       auto param = types_.functionParam(pt.symbol, name);
       if (!param) {
+        a.unresolved = true;
         a.error = "kernel function " + pt.symbol + " has no parameter '" + name + "'";
         return true;
       }
@@ -139,6 +143,7 @@ class TargetResolver {
     if (pt.kind == ProbeKind::Tracepoint && pt.rawTracepoint) {
       auto arg = types_.tracepointArg(pt.event, name);
       if (!arg) {
+        a.unresolved = true;
         a.error = "tracepoint " + pt.event + " has no argument '" + name + "'";
         return true;
       }
@@ -179,6 +184,7 @@ class TargetResolver {
           continue;
         }
       } else if (!inMemory) {
+        a.unresolved = true;
         a.error = "'" + comp.name + "' applied to a value that is not a pointer";
         return;
       } else if (comp.kind == TargetComponent::Kind::Index && k.kind != KernelType::Kind::Array &&
@@ -193,11 +199,13 @@ class TargetResolver {
       }
       if (comp.kind == TargetComponent::Kind::Member) {
         if (k.kind != KernelType::Kind::Struct && k.kind != KernelType::Kind::Union) {
+          a.unresolved = true;
           a.error = "'->" + comp.name + "' on a value that is not a structure or union";
           return;
         }
         auto m = types_.member(k.id, comp.name);
         if (!m) {
+          a.unresolved = true;
           a.error = (k.name.empty() ? std::string("the structure") : "struct " + k.name) + " has no member '" +
                     comp.name + "'";
           return;
@@ -214,6 +222,7 @@ class TargetResolver {
         step.type = m->type;
       } else {
         if (k.kind != KernelType::Kind::Array) {
+          a.unresolved = true;
           a.error = "'[...]' on a value that is not an array or pointer";
           return;
         }

@@ -149,6 +149,7 @@ struct TargetAccess {
   bool isString = false;
   int64_t stringLength = 0;
   std::string error;            // why it cannot be read (reported only if the code is live)
+  bool unresolved = false;      // the error is that it does not exist here (@defined is 0)
 };
 
 // A call's target: a user (or tapset script) function, or a builtin from the table.
