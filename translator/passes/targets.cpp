@@ -11,6 +11,8 @@
 // only for code that survives dead-code removal (alias prologues read many variables a
 // script never uses).
 #include <algorithm>
+#include <map>
+#include <set>
 
 #include "ast/visitor.h"
 #include "passes/pass_manager.h"
@@ -30,6 +32,21 @@ class TargetCollector : public Visitor {
  public:
   using Visitor::visit;
   std::vector<TargetExpr*> found;
+  std::vector<AutoCast*> autoCasts;         // `v->member` on a local: typed afterwards
+  std::vector<Assignment*> assignments;     // `v = ...`: where locals get their types
+  std::vector<ReturnStmt*> returns;         // a function's typed result (autocast)
+  void visit(ReturnStmt& n) override {
+    if (n.value) returns.push_back(&n);
+    Visitor::visit(n);
+  }
+  void visit(AutoCast& n) override {
+    autoCasts.push_back(&n);
+    Visitor::visit(n);
+  }
+  void visit(Assignment& n) override {
+    if (n.op == AssignOp::Assign && as<Variable>(n.target)) assignments.push_back(&n);
+    Visitor::visit(n);
+  }
   void visit(TargetVariable& n) override {
     found.push_back(&n);
     Visitor::visit(n);
@@ -45,25 +62,107 @@ class TargetResolver {
   TargetResolver(PassContext& ctx) : ctx_(ctx), types_(ctx.kernel) {}
 
   void run() {
+    // Functions first, so that probes know which of them return typed pointers; twice, for
+    // functions that return what a later one returns.
+    for (int round = 0; round < 2; ++round) {
+      for (sema::Function* f : ctx_.program.functions) {
+        if (!f->body) continue;
+        TargetCollector c;
+        c.visit(f->body);
+        // Functions can only use @cast (resolution rejects $vars there).
+        if (round == 0)
+          for (TargetExpr* t : c.found)
+            if (as<CastOp>(t)) resolve(nullptr, t);
+        auto locals = autoCast(c);
+        for (ReturnStmt* r : c.returns)
+          if (int t = pointeeOf(r->value, locals)) returnPointee_[f] = t;
+      }
+    }
     for (sema::DerivedProbe& p : ctx_.program.probes) {
       TargetCollector c;
       c.visit(p.body);
       c.visit(p.condition);
-      if (c.found.empty()) continue;
+      if (c.found.empty() && c.autoCasts.empty()) continue;
       if (p.point.kind == ProbeKind::Tracepoint) chooseRawTracepoint(p, c.found);
       for (TargetExpr* t : c.found) resolve(&p, t);
-    }
-    // Functions can only use @cast (resolution rejects $vars there).
-    for (sema::Function* f : ctx_.program.functions) {
-      if (!f->body) continue;
-      TargetCollector c;
-      c.visit(f->body);
-      for (TargetExpr* t : c.found)
-        if (as<CastOp>(t)) resolve(nullptr, t);
+      autoCast(c);
     }
   }
 
  private:
+  // SystemTap's autocast: a local assigned a typed pointer (`bdev = &@cast(b,
+  // "block_device")`, `hd = bdev->bd_disk`) keeps that type, so `hd->first_minor` reads
+  // like `@cast(hd, "gendisk")->first_minor`.  Types flow through plain assignments in
+  // one probe or function, repeated until nothing changes (chains of locals).
+  std::map<const sema::Symbol*, int> autoCast(const TargetCollector& c) {
+    std::map<const sema::Symbol*, int> typeOfLocal;
+    std::set<AutoCast*> done;
+    for (bool changed = true; changed;) {
+      changed = false;
+      for (Assignment* as : c.assignments) {
+        const sema::Symbol* s = ctx_.program.symbolOf(as->target);
+        int t = pointeeOf(as->value, typeOfLocal);
+        if (s && t && !typeOfLocal.count(s)) {
+          typeOfLocal[s] = t;
+          changed = true;
+        }
+      }
+      for (AutoCast* ac : c.autoCasts) {
+        if (done.count(ac)) continue;
+        int t = pointeeOf(ac->operand, typeOfLocal);
+        if (!t) continue;
+        TargetAccess a;
+        a.source = TargetAccess::Source::CastAddress;
+        a.castOperand = ac->operand;
+        a.type = t;
+        a.inMemory = true;
+        walk(ac, a);
+        ctx_.program.targets[ac] = a;
+        done.insert(ac);
+        changed = true;
+      }
+    }
+    for (AutoCast* ac : c.autoCasts) {
+      if (done.count(ac)) continue;
+      TargetAccess a;
+      a.unresolved = true;
+      a.error = "the type of this value is unknown (autocast needs a local assigned from a typed "
+                "pointer, such as &@cast(p, \"type\"), in the same probe or function)";
+      ctx_.program.targets[ac] = a;
+    }
+    return typeOfLocal;
+  }
+
+  // The structure a value points to, if known: a resolved target expression, a local
+  // typed by autocast, either branch of a ternary, or a chained assignment.
+  int pointeeOf(const Expr* e, const std::map<const sema::Symbol*, int>& typeOfLocal) const {
+    if (!e) return 0;
+    if (auto* t = as<Ternary>(e)) {
+      int then = pointeeOf(t->thenExpr, typeOfLocal);
+      return then ? then : pointeeOf(t->elseExpr, typeOfLocal);
+    }
+    if (auto* a = as<Assignment>(e)) return a->op == AssignOp::Assign ? pointeeOf(a->value, typeOfLocal) : 0;
+    if (as<Variable>(e)) {
+      auto it = typeOfLocal.find(ctx_.program.symbolOf(e));
+      return it == typeOfLocal.end() ? 0 : it->second;
+    }
+    if (auto* call = as<FunctionCall>(e)) {
+      auto target = ctx_.program.calls.find(call);
+      const sema::Function* f = target == ctx_.program.calls.end() ? nullptr : target->second.function;
+      if (f) {
+        auto it = returnPointee_.find(f);
+        return it == returnPointee_.end() ? 0 : it->second;
+      }
+      // Builtins standing for tapset functions whose result SystemTap types with @task
+      // (linux/task.stp: task_current(), pid2task()).
+      if (call->name == "task_current" || call->name == "pid2task") return types_.compositeByName("task_struct");
+      return 0;
+    }
+    auto it = ctx_.program.targets.find(e);
+    if (it == ctx_.program.targets.end() || !it->second.error.empty()) return 0;
+    return it->second.pointee;
+  }
+
   // Raw when some `$var` is a TP_PROTO argument and none is only a format field.
   void chooseRawTracepoint(sema::DerivedProbe& p, const std::vector<TargetExpr*>& found) {
     if (!types_.hasRawTracepoint(p.point.event)) return;
@@ -246,12 +345,18 @@ class TargetResolver {
       }
       a.addressOnly = true;
       a.size = 8;
+      if (result.kind == KernelType::Kind::Struct || result.kind == KernelType::Kind::Union) a.pointee = result.id;
       return;
     }
     switch (result.kind) {
       case KernelType::Kind::Int:
       case KernelType::Kind::Enum:
       case KernelType::Kind::Pointer:
+        if (result.kind == KernelType::Kind::Pointer) {
+          KernelType pointee = types_.describe(result.target);
+          if (pointee.kind == KernelType::Kind::Struct || pointee.kind == KernelType::Kind::Union)
+            a.pointee = pointee.id;
+        }
         a.size = result.size;
         a.isSigned = result.isSigned;
         if (a.size != 1 && a.size != 2 && a.size != 4 && a.size != 8) a.error = "a " + std::to_string(a.size) + "-byte number";
@@ -268,6 +373,7 @@ class TargetResolver {
 
   PassContext& ctx_;
   tapset::KernelTypes types_;
+  std::map<const sema::Function*, int> returnPointee_;  // functions returning typed pointers
 };
 
 }  // namespace

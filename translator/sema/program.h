@@ -150,6 +150,8 @@ struct TargetAccess {
   int64_t stringLength = 0;
   std::string error;            // why it cannot be read (reported only if the code is live)
   bool unresolved = false;      // the error is that it does not exist here (@defined is 0)
+  int pointee = 0;              // BTF id of the structure the result points to, if any:
+                                // a local assigned this value autocasts (`v->member`)
 };
 
 // A call's target: a user (or tapset script) function, or a builtin from the table.

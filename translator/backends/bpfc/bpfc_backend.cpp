@@ -1760,6 +1760,7 @@ class Emitter {
       case Kind::FunctionCall: return call(static_cast<FunctionCall*>(e));
       case Kind::TargetVariable: return target(static_cast<TargetVariable*>(e));
       case Kind::CastOp:
+      case Kind::AutoCast:
         if (const sema::TargetAccess* a = typedAccess(e)) return typedTarget(e, *a);
         unsupported(e, "this @cast");
         return "0";
@@ -1977,7 +1978,10 @@ class Emitter {
   // frame buffer (`stringOut`).  Each step keeps the current address or value in a u64.
   std::string typedTarget(const Expr* at, const sema::TargetAccess& a, std::string* stringOut = nullptr) {
     if (!a.error.empty()) {
-      unsupported(at, "reading this target expression: " + a.error);
+      // What does not exist on this kernel is an error of the script (as in SystemTap);
+      // the rest is a limit of this backend.
+      if (a.unresolved) ctx_.diags.error(at->loc, a.error);
+      else unsupported(at, "reading this target expression: " + a.error);
       return "0";
     }
     std::string cur = temp();
@@ -1990,13 +1994,23 @@ class Emitter {
         line("u64 " + cur + " = A->arg[" + std::to_string(a.argument) + "];");
         break;
       case sema::TargetAccess::Source::ReturnValue: line("u64 " + cur + " = A->ret;"); break;
-      case sema::TargetAccess::Source::CastAddress:
-        line("u64 " + cur + " = (u64)" + longExpr(a.castOperand) + ";");
+      case sema::TargetAccess::Source::CastAddress: {
+        // The node's operand as lowering left it (the access recorded the original).
+        Expr* address = a.castOperand;
+        if (auto* c = as<CastOp>(at)) address = c->operand;
+        if (auto* c = as<AutoCast>(at)) address = c->operand;
+        line("u64 " + cur + " = (u64)" + longExpr(address) + ";");
         break;
+      }
     }
     for (const sema::TargetStep& step : a.steps) {
       if (step.loadFirst) line("bpf_probe_read_kernel(&" + cur + ", 8, (void *)" + cur + ");");
-      if (step.kind == sema::TargetStep::Kind::Member) {
+      if (step.kind == sema::TargetStep::Kind::Member && step.structName.empty()) {
+        // An anonymous structure (atomic_t's) cannot start a CO-RE relocation (libbpf
+        // finds candidates by name): its member offset is this kernel's, from BTF.
+        auto m = types_.member(step.structId, step.member);
+        line(cur + " += " + std::to_string(m ? m->bitOffset / 8 : 0) + ";  /* ->" + step.member + " */");
+      } else if (step.kind == sema::TargetStep::Kind::Member) {
         std::string local = coreStruct(step.structId, step.structName, step.isUnion);
         CoreStruct& c = coreStructs_.at(step.structId);
         if (!c.members.count(step.member)) c.members[step.member] = memberDeclaration(c, step.member, step.type);
@@ -2071,7 +2085,7 @@ class Emitter {
   // A string expression as a `char *` to a NUL-terminated buffer.
   std::string strExpr(Expr* e) {
     if (auto* s = as<StringLiteral>(e)) {
-      if (!strings_.isInterned(e)) return cString(s->value);
+      if (!strings_.isInterned(e)) return literalBuffer(s->value);
     }
     if (strings_.isInterned(e)) {
       std::string t = "F->" + frameTemp(true);
@@ -2134,13 +2148,14 @@ class Emitter {
         return "\"\"";
       }
       case Kind::CastOp:
+      case Kind::AutoCast:
       case Kind::TargetVariable: {
         if (const sema::TargetAccess* a = typedAccess(e)) {
           std::string out = "\"\"";
           typedTarget(e, *a, &out);
           return out;
         }
-        if (e->kind == Kind::CastOp) break;
+        if (e->kind != Kind::TargetVariable) break;
         auto* tv = static_cast<TargetVariable*>(e);
         const DerivedProbe* p = probe_;
         if (p && p->point.kind == ProbeKind::Tracepoint) {
@@ -2390,6 +2405,19 @@ class Emitter {
     return out;
   }
   bool needsInternCopy() const { return needInternCopy_; }
+  const std::map<std::string, std::string>& literals() const { return literals_; }
+
+  // A string literal as a whole string buffer in .rodata: the string helpers read up to
+  // STP_STRBUF bytes (masked indexes), which a C literal of its own length would not
+  // hold.  Longer literals are cut to MAXSTRINGLEN, as SystemTap's strings are.
+  std::string literalBuffer(const std::string& value) {
+    std::string v = value.substr(0, static_cast<size_t>(strBuf_ - 1));
+    auto it = literals_.find(v);
+    if (it != literals_.end()) return it->second;
+    std::string name = "stp_literal" + std::to_string(literals_.size());
+    literals_[v] = name;
+    return name;
+  }
   const passes::InternedStrings& strings() const { return strings_; }
   int64_t strBuf() const { return strBuf_; }
 
@@ -2410,6 +2438,7 @@ class Emitter {
   std::map<std::string, std::string> regexMatchers_;  // pattern -> matcher function
   const Function* function_ = nullptr;     // the function being emitted (null in probes)
   bool probeArgsInFunctions_ = false;      // a function reads registers: probes save theirs
+  std::map<std::string, std::string> literals_;  // string literal -> its buffer in .rodata
   int functionDepth_ = 1;                  // its nesting level (recursive functions)
   std::map<const Function*, std::string> functionNames_;
   std::set<std::string> usedFunctionNames_;
@@ -2452,6 +2481,12 @@ Output emit(passes::PassContext& ctx, const Options& options) {
                       "];\n#define stp_zero(p, n) bpf_probe_read_kernel((p), (n), stp_zeros)\n"
                       "#define stp_map_update(m, k, v) bpf_map_update_elem((m), (k), (v), 0)\n\n";
   extra += e.foreachScratch();
+  if (!e.literals().empty()) {
+    extra += "// String literals as whole string buffers (the string helpers read STP_STRBUF bytes)\n";
+    for (const auto& [value, name] : e.literals())
+      extra += "static const char STP_TABLE " + name + "[" + std::to_string(e.strBuf()) + "] = " + cString(value) + ";\n";
+    extra += "\n";
+  }
   if (e.needsInternCopy()) {
     const auto& values = e.strings().values;
     extra += "// Interned strings, for the places that need their bytes\n";
