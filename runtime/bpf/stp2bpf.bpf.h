@@ -176,6 +176,7 @@ struct stp_args {
   void *tp;       /* tracepoint record */
   u64 ip;         /* instruction pointer (addr()), when the script reads registers */
   u64 user_mode;  /* 1 if the probe hit in user mode (uprobes, samples of user code) */
+  u64 sregs;      /* a syscall's saved registers (__set_syscall_pt_regs), or 0 */
 };
 
 /* ---- the ring buffer every program writes to ---- */

@@ -652,7 +652,13 @@ STP_NOINLINE void stp_tokenize(char *dst, const char *input, const char *delim, 
 /* _stp_arg2(argnum, sign_extend, truncate, force64) of tapset/x86_64/registers.stp (behind
  * int_arg(), uint_arg(), long_arg(), pointer_arg()...): argument 1..6 from the registers
  * of the x86-64 calling convention, truncated to 32 bits (sign- or zero-extended) when
- * asked.  Arguments past the sixth are on the stack; the translator refuses constant ones. */
+ * asked.  Arguments past the sixth are on the stack; the translator refuses constant ones.
+ * After __set_syscall_pt_regs(regs) (the nd_syscall tapset, kernels 4.17+) they come from
+ * the syscall's saved registers instead, in the syscall convention (r10 for the 4th). */
+STP_INLINE s64 stp_arg_extend(u64 v, s64 sign_extend, s64 truncate, s64 force64) {
+  if (truncate && !force64) return sign_extend ? (s64)(s32)v : (s64)(u32)v;
+  return (s64)v;
+}
 STP_INLINE s64 stp_probe_arg(const u64 *arg, s64 n, s64 sign_extend, s64 truncate, s64 force64) {
   u64 v;
   switch (n) {
@@ -664,6 +670,21 @@ STP_INLINE s64 stp_probe_arg(const u64 *arg, s64 n, s64 sign_extend, s64 truncat
     case 6: v = arg[5]; break;
     default: return 0;
   }
-  if (truncate && !force64) return sign_extend ? (s64)(s32)v : (s64)(u32)v;
-  return (s64)v;
+  return stp_arg_extend(v, sign_extend, truncate, force64);
+}
+/* struct pt_regs of x86-64, by word: r15 r14 r13 r12 bp bx r11 r10 r9 r8 ax cx dx si di. */
+STP_INLINE s64 stp_syscall_arg(u64 regs, s64 n, s64 sign_extend, s64 truncate, s64 force64) {
+  u32 word;
+  switch (n) {
+    case 1: word = 14; break;  /* di */
+    case 2: word = 13; break;  /* si */
+    case 3: word = 12; break;  /* dx */
+    case 4: word = 7; break;   /* r10 */
+    case 5: word = 9; break;   /* r8 */
+    case 6: word = 8; break;   /* r9 */
+    default: return 0;
+  }
+  u64 v = 0;
+  bpf_probe_read_kernel(&v, 8, (const void *)(regs + 8 * word));
+  return stp_arg_extend(v, sign_extend, truncate, force64);
 }

@@ -749,6 +749,7 @@ void Session::keyPressed(int code) {
         uint64_t tp;
         uint64_t ip;
         uint64_t user_mode;
+        uint64_t sregs;
       } args{};  // struct stp_args of runtime/bpf/stp2bpf.bpf.h
       for (size_t i = 0; i < p->params.size() && i < 6; ++i) {
         const std::string& n = p->params[i];

@@ -14,7 +14,10 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <set>
+#include <sstream>
 #include <string>
 #include <thread>
 
@@ -28,20 +31,47 @@ namespace fs = std::filesystem;
 
 void pause(double seconds) { std::this_thread::sleep_for(std::chrono::duration<double>(seconds)); }
 
-// Our programs: their kernel names start with probe_ (see the BPF C backend).
-std::set<uint32_t> loadedProbePrograms() {
+// Every BPF program loaded now, by id.
+std::set<uint32_t> loadedPrograms() {
   std::set<uint32_t> ids;
   uint32_t id = 0;
-  while (bpf_prog_get_next_id(id, &id) == 0) {
-    int fd = bpf_prog_get_fd_by_id(id);
-    if (fd < 0) continue;
-    struct bpf_prog_info info = {};
-    uint32_t len = sizeof info;
-    if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0 && std::string(info.name).rfind("probe_", 0) == 0)
-      ids.insert(id);
-    close(fd);
+  while (bpf_prog_get_next_id(id, &id) == 0) ids.insert(id);
+  return ids;
+}
+
+// The BPF programs a process holds: its fds on anon_inode:bpf-prog, whose fdinfo says the
+// prog_id.  (Other tests may load programs meanwhile: only the game's are checked.)
+std::set<uint32_t> programsHeldBy(pid_t pid) {
+  std::set<uint32_t> ids;
+  std::error_code ec;
+  std::string dir = "/proc/" + std::to_string(pid);
+  for (const auto& fd : fs::directory_iterator(dir + "/fd", ec)) {
+    std::error_code linkError;
+    if (fs::read_symlink(fd.path(), linkError).string() != "anon_inode:bpf-prog") continue;
+    std::ifstream info(dir + "/fdinfo/" + fd.path().filename().string());
+    for (std::string line; std::getline(info, line);)
+      if (line.rfind("prog_id:", 0) == 0) ids.insert(static_cast<uint32_t>(std::stoul(line.substr(8))));
   }
   return ids;
+}
+
+// The first child of a process (the game, started by the pane's shell), or 0.
+pid_t childOf(pid_t parent) {
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator("/proc", ec)) {
+    std::string name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream stat(entry.path() / "stat");
+    std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+    size_t close = text.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream rest(text.substr(close + 2));
+    std::string state;
+    long ppid = 0;
+    rest >> state >> ppid;
+    if (ppid == parent) return static_cast<pid_t>(std::stol(name));
+  }
+  return 0;
 }
 
 class Tmux {
@@ -75,7 +105,6 @@ TEST_P(TetrisTmux, PlaysInTheTerminal) {
   if (!onPath("tmux")) GTEST_SKIP() << "SKIPPED: tmux is not installed";
   if (!fs::exists(game.path)) GTEST_SKIP() << "SKIPPED: " << game.path << " is not there";
 
-  std::set<uint32_t> before = loadedProbePrograms();
   Tmux tmux("stp2bpf-tetris-" + std::string(game.name) + "-" + std::to_string(getpid()));
   // The shell remembers the terminal settings, runs the game, then says how it ended.
   std::string command = "S=$(stty -g); " + std::string(STP2BPF_BINARY) + " run '" + game.path +
@@ -96,7 +125,10 @@ TEST_P(TetrisTmux, PlaysInTheTerminal) {
   EXPECT_GE(first.width(), 10) << screen;
   ASSERT_EQ(first.blocks.size(), 4u) << "expected one falling piece of 4 cells: " << describe(first.blocks) << "\n"
                                      << screen;
-  EXPECT_FALSE(loadedProbePrograms().empty()) << "the game runs, but no probe_ program is loaded";
+  ProcessResult pane = tmux.run({"list-panes", "-t", "game", "-F", "#{pane_pid}"});
+  pid_t gamePid = childOf(static_cast<pid_t>(std::atol(pane.out.c_str())));
+  std::set<uint32_t> gamePrograms = programsHeldBy(gamePid);
+  EXPECT_FALSE(gamePrograms.empty()) << "the game (pid " << gamePid << ") runs, but holds no BPF program";
 
   // Left, three times, one key per timer tick (games keep only the last key of a tick).
   Board start = Board::find(Screen::parse(tmux.capture()));
@@ -133,10 +165,11 @@ TEST_P(TetrisTmux, PlaysInTheTerminal) {
   EXPECT_NE(after.find("EXIT:0"), std::string::npos) << after;
   EXPECT_NE(after.find("TERMINAL-RESTORED"), std::string::npos) << after;
 
-  std::set<uint32_t> left;
-  for (uint32_t id : loadedProbePrograms())
-    if (!before.count(id)) left.insert(id);
-  EXPECT_TRUE(left.empty()) << left.size() << " probe_ programs are still loaded after the game ended";
+  std::set<uint32_t> loaded = loadedPrograms(), left;
+  for (uint32_t id : gamePrograms)
+    if (loaded.count(id)) left.insert(id);
+  EXPECT_TRUE(left.empty()) << left.size() << " of the game's " << gamePrograms.size()
+                            << " BPF programs are still loaded after it ended";
 }
 
 INSTANTIATE_TEST_SUITE_P(Games, TetrisTmux,

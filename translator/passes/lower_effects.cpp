@@ -725,6 +725,16 @@ class Lowerer {
       case Kind::Unary: {
         auto* u = static_cast<Unary*>(e);
         u->operand = value(u->operand);
+        // `!@defined(...)` and friends: folded, so that `if` can drop the dead branch.
+        if (auto* n = as<NumberLiteral>(u->operand)) {
+          uint64_t v = static_cast<uint64_t>(n->value);
+          switch (u->op) {
+            case UnaryOp::Not: return number(v == 0 ? 1 : 0, u->loc);
+            case UnaryOp::Minus: return number(static_cast<int64_t>(0 - v), u->loc);
+            case UnaryOp::BitNot: return number(static_cast<int64_t>(~v), u->loc);
+            case UnaryOp::Plus: return n;
+          }
+        }
         return u;
       }
       case Kind::IncDec: {
@@ -741,6 +751,15 @@ class Lowerer {
         auto* b = static_cast<Binary*>(e);
         bool logical = b->op == BinaryOp::LogicalAnd || b->op == BinaryOp::LogicalOr;
         Expr* l = value(b->left);
+        // A constant left operand (@defined folded) decides whether the right one runs at
+        // all: `@defined(a) && a->b` must not resolve a->b where a does not exist.
+        if (auto* n = as<NumberLiteral>(l); n && logical) {
+          bool decided = b->op == BinaryOp::LogicalAnd ? n->value == 0 : n->value != 0;
+          if (decided) return number(b->op == BinaryOp::LogicalAnd ? 0 : 1, b->loc);
+          Expr* r = value(b->right);
+          if (auto* rn = as<NumberLiteral>(r)) return number(rn->value != 0 ? 1 : 0, b->loc);
+          return truth(r);
+        }
         if (logical && hasSideEffects(prog_, b->right)) {
           // r = (l != 0); if (r) r = (right != 0)   -- or the negation for ||
           Symbol* r = newLocal("cond", Type::Long, b->loc);

@@ -187,7 +187,7 @@ class TargetResolver {
       a.error = "the kernel's BTF (/sys/kernel/btf/vmlinux) is not available";
     } else if (!start(p, t, a)) {
       if (a.error.empty()) return;  // not ours: the backend's own handling (format fields, uprobes)
-    } else {
+    } else if (a.error.empty()) {  // (start's own error, such as a missing parameter, stays)
       walk(t, a);
     }
     ctx_.program.targets[t] = a;

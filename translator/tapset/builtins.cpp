@@ -34,6 +34,7 @@ const std::vector<Builtin> kBuiltins = {
     {"user_mode", {}, L, 0, 0, "1 if the probe hit in user mode"},
     {"addr", {}, L, 0, 0, "the instruction pointer of the probed context"},
     {"uaddr", {}, L, 0, 0, "the user-space instruction pointer, or 0 in kernel mode"},
+    {"__set_syscall_pt_regs", {L}, V, kSide, 0, "the pt_regs a syscall wrapper got: where int_arg(n)... read then"},
     {"_stp_arg2", {L, L, L, L}, L, 0, 0,
      "a function argument from its register, optionally truncated to 32 bits (int_arg(n), pointer_arg(n), ...)"},
     {"task_current", {}, L, 0, 0, "address of the current task_struct"},

@@ -145,6 +145,25 @@ std::vector<std::string> KernelInfo::functionParams(const std::string& function,
   return names;
 }
 
+bool KernelInfo::kernelFunctionExists(const std::string& function) {
+  bool inBtf = false;
+  functionParams(function, &inBtf);
+  if (inBtf) return true;
+  if (!kallsymsText_) {
+    std::ifstream in("/proc/kallsyms");
+    if (!in) return true;
+    kallsymsText_.emplace();
+    std::string address, type, name;
+    while (in >> address >> type >> name) {
+      if (type == "t" || type == "T") kallsymsText_->insert(name);
+      in.ignore(1 << 20, '\n');  // the [module] column, if any
+    }
+  }
+  // Without addresses (kptr_restrict) the list still has the names; an empty one means
+  // the file could not be read usefully, and the kernel is left to decide.
+  return kallsymsText_->empty() || kallsymsText_->count(function) > 0;
+}
+
 std::optional<TracepointFormat> parseTracepointFormat(const std::string& system,
                                                       const std::string& event,
                                                       const std::string& text) {

@@ -4,6 +4,8 @@
 // translating for another kernel.
 #pragma once
 
+#include <unordered_set>
+
 #include <map>
 #include <memory>
 #include <optional>
@@ -55,6 +57,11 @@ class KernelInfo {
   // function is unknown.  Also tells whether the function exists.
   std::vector<std::string> functionParams(const std::string& function, bool* exists = nullptr);
 
+  // Whether the running kernel has a function of this name (a BTF function, else a text
+  // symbol of /proc/kallsyms: static functions pahole left out).  True when neither can
+  // be read: then the kernel decides at attach time.
+  bool kernelFunctionExists(const std::string& function);
+
   // The kernel's BTF (/sys/kernel/btf/vmlinux), loaded on first use; null if absent.
   const struct btf* vmlinuxBtf();
 
@@ -67,6 +74,7 @@ class KernelInfo {
   void loadEventList();
 
   KernelFeatures features_;
+  std::optional<std::unordered_set<std::string>> kallsymsText_;  // loaded on first use
   std::string tracefs_;
   bool eventsLoaded_ = false;
   bool fixed_ = false;

@@ -149,7 +149,7 @@ bool tracepointHandler(const Components& cs, KernelInfo& kernel, std::vector<Att
   return true;
 }
 
-bool kernelFunctionHandler(const Components& cs, KernelInfo&, std::vector<AttachPoint>& out,
+bool kernelFunctionHandler(const Components& cs, KernelInfo& info, std::vector<AttachPoint>& out,
                            std::string& error, bool&) {
   const ProbeComponent* fn = find(cs, "function");
   AttachPoint p = base(ProbeKind::KernelFunction);
@@ -165,6 +165,13 @@ bool kernelFunctionHandler(const Components& cs, KernelInfo&, std::vector<Attach
   p.isReturn = has(cs, "return");
   if (has(cs, "inline")) {
     error = ".inline probes need kernel debuginfo and cannot be expressed with BPF";
+    return false;
+  }
+  // As SystemTap ("no match"), a function this kernel lacks does not resolve, so that
+  // `?` and `!` alternatives work; modules' functions are left to the module's BTF.
+  bool wildcard = p.symbol.find_first_of("*?[") != std::string::npos;
+  if (cs[0].name != "module" && !wildcard && !p.symbol.empty() && !info.kernelFunctionExists(p.symbol)) {
+    error = "this kernel has no function '" + p.symbol + "' (not in its BTF nor in /proc/kallsyms)";
     return false;
   }
   out.push_back(p);

@@ -115,7 +115,8 @@ struct Layout {
 // value, instruction pointer, user mode), which SystemTap's tapset takes from CONTEXT->kregs
 // or uregs in embedded C.
 bool isRegisterBuiltin(const std::string& name) {
-  return name == "returnval" || name == "user_mode" || name == "addr" || name == "uaddr" || name == "_stp_arg2";
+  return name == "returnval" || name == "user_mode" || name == "addr" || name == "uaddr" || name == "_stp_arg2" ||
+         name == "__set_syscall_pt_regs";
 }
 
 // What each part of the program needs, found before emitting.
@@ -398,7 +399,7 @@ class Emitter {
         << "struct {\n  STP_MAP_UINT(type, STP_MAP_PERCPU_ARRAY);\n  STP_MAP_UINT(max_entries, 1);\n"
         << "  STP_MAP_TYPE(key, u32);\n  STP_MAP_TYPE(value, struct stp_args);\n} stp_probe_args_map SEC(\".maps\");\n"
         << "STP_INLINE struct stp_args *stp_probe_args(void) {\n"
-        << "  static const struct stp_args none;\n  u32 zero = 0;\n"
+        << "  static struct stp_args none;\n  u32 zero = 0;\n"
         << "  struct stp_args *a = bpf_map_lookup_elem(&stp_probe_args_map, &zero);\n"
         << "  return a ? a : (struct stp_args *)&none;\n}\n\n";
     return m.str();
@@ -1888,7 +1889,8 @@ class Emitter {
       bool sampled = k == ProbeKind::Profile || k == ProbeKind::Timer || k == ProbeKind::PerfSoftware;
       // As SystemTap, which has no registers to read in begin/end or tracepoint probes
       // ("cannot access function args in this context"), but says so only at run time.
-      if (!function && !(sampled && (c->name == "user_mode" || c->name == "addr" || c->name == "uaddr"))) {
+      bool tracepoint = k == ProbeKind::Tracepoint && c->name == "__set_syscall_pt_regs";  // ($regs of sys_enter)
+      if (!function && !tracepoint && !(sampled && (c->name == "user_mode" || c->name == "addr" || c->name == "uaddr"))) {
         ctx_.diags.error(c->loc, "'" + c->name + "()' reads the registers of a probed function, which a " +
                                      probe_->point.text + " probe does not have");
         return "0";
@@ -1898,13 +1900,17 @@ class Emitter {
     if (c->name == "user_mode") return "(s64)" + regs + "->user_mode";
     if (c->name == "addr") return "(s64)" + regs + "->ip";
     if (c->name == "uaddr") return "(s64)(" + regs + "->user_mode ? " + regs + "->ip : 0)";
-    // _stp_arg2(argnum, sign_extend, truncate, force64), behind int_arg(), pointer_arg()...
     std::vector<std::string> args;
     for (Expr* a : c->args) args.push_back(longExpr(a));
+    // nd_syscall probes on a syscall's wrapper: the arguments are in the pt_regs it gets.
+    if (c->name == "__set_syscall_pt_regs") return "(" + regs + "->sregs = (u64)(" + args[0] + "), 0)";
+    // _stp_arg2(argnum, sign_extend, truncate, force64), behind int_arg(), pointer_arg()...
     if (auto* n = as<NumberLiteral>(c->args[0]); n && (n->value < 1 || n->value > 6))
       unsupported(c, "reading argument " + std::to_string(n->value) +
                          " (only the six passed in registers, 1 to 6, are read)");
-    return "stp_probe_arg(" + regs + "->arg, " + args[0] + ", " + args[1] + ", " + args[2] + ", " + args[3] + ")";
+    std::string rest = ", " + args[0] + ", " + args[1] + ", " + args[2] + ", " + args[3] + ")";
+    return "(" + regs + "->sregs ? stp_syscall_arg(" + regs + "->sregs" + rest + " : stp_probe_arg(" + regs + "->arg" + rest +
+           ")";
   }
 
   std::string internedLiteral(const std::string& v, Expr* at) {
