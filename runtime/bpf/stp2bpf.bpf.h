@@ -139,6 +139,12 @@ STP_INLINE s64 stp_strlen(const char *s, char *scratch) {
 STP_INLINE void stp_strcat(char *dst, const char *src, char *scratch) {
   s64 len = stp_strcpy(scratch, dst);
   if (len < 0 || len >= STP_MAXSTRINGLEN - 1) return;
+  /* (An empty dst is a copy: the masked size below would be 0 when MAXSTRINGLEN is the
+   * whole buffer.) */
+  if (len == 0) {
+    stp_strcpy(dst, src);
+    return;
+  }
   bpf_probe_read_kernel_str(dst + (len & (STP_STRBUF - 1)), (STP_MAXSTRINGLEN - (u32)len) & (STP_STRBUF - 1), src);
 }
 
