@@ -148,6 +148,31 @@ STP_INLINE void stp_strcat(char *dst, const char *src, char *scratch) {
   bpf_probe_read_kernel_str(dst + (len & (STP_STRBUF - 1)), (STP_MAXSTRINGLEN - (u32)len) & (STP_STRBUF - 1), src);
 }
 
+/* dst .= `count` spaces, cut at STP_MAXSTRINGLEN - 1 bytes. */
+STP_NOINLINE void stp_append_spaces(char *dst, s64 count, char *scratch) {
+  if (count <= 0) return;
+  s64 len = stp_strcpy(scratch, dst);
+  struct bpf_iter_num it;
+  int *i;
+  bpf_iter_num_new(&it, 0, STP_MAXSTRINGLEN);
+  while ((i = bpf_iter_num_next(&it))) {
+    if (*i >= count || len >= STP_MAXSTRINGLEN - 1) break;
+    dst[len & (STP_STRBUF - 1)] = ' ';
+    len++;
+  }
+  bpf_iter_num_destroy(&it);
+  dst[len & (STP_STRBUF - 1)] = 0;
+}
+
+/* dst .= src padded with spaces to `width` characters: on the left, or on the right when
+ * `left` (sprintf's "%*s" and "%-*s"). */
+STP_INLINE void stp_pad_append(char *dst, const char *src, s64 width, s64 left, char *scratch) {
+  s64 pad = width - stp_strcpy(scratch, src);
+  if (!left) stp_append_spaces(dst, pad, scratch);
+  stp_strcat(dst, src, scratch);
+  if (left) stp_append_spaces(dst, pad, scratch);
+}
+
 /* `delete array`: a bpf_for_each_map_elem callback that deletes the element it visits
  * (hash maps allow deleting the current element during the walk). */
 static long stp_delete_elem_cb(void *map, const void *key, void *value, void *ctx) {

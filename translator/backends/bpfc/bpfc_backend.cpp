@@ -2209,6 +2209,11 @@ class Emitter {
         unsupported(p, "this format string (" + err.message + ")");
         return;
       }
+      for (const FormatSpec& spec : specs)
+        if (needsPieces(spec)) {
+          sprintPieces(p, dst, specs);
+          return;
+        }
       size_t next = 0;
       for (const FormatSpec& spec : specs) {
         if (spec.conv == FormatSpec::Conv::Literal) {
@@ -2236,6 +2241,11 @@ class Emitter {
                      " conversions (the kernel's bpf_snprintf takes at most that many)");
       return;
     }
+    snprintfInto(p, dst, fmt, values);
+  }
+
+  // One bpf_snprintf call: the format in .rodata, the values through the frame.
+  void snprintfInto(PrintCall* p, const std::string& dst, const std::string& fmt, const std::vector<std::string>& values) {
     std::string name = "stp_fmt" + std::to_string(++counter_);
     tableLines_.push_back("// " + fileLine(p->loc) + ": format of " + printKindName(p->printKind));
     tableLines_.push_back("static const char STP_TABLE " + name + "[] = " + cString(fmt) + ";");
@@ -2249,13 +2259,113 @@ class Emitter {
          std::to_string(8 * values.size()) + ");");
   }
 
+  // sprintf with `*` widths (thread_indent's "%-*s"), which bpf_snprintf lacks: the
+  // format is cut at each such conversion; the runs between are formatted as usual and
+  // appended, and the `*` conversion is formatted alone and padded with spaces to its
+  // run-time width (a negative width left-justifies, as in C).  A `*` precision cuts a
+  // string (%.*s).
+  void sprintPieces(PrintCall* p, const std::string& dst, const std::vector<FormatSpec>& specs) {
+    ensureScratch();
+    std::string piece = "F->" + frameTemp(true);
+    line(dst + "[0] = 0;");
+    std::string fmt;
+    std::vector<std::string> values;
+    auto flush = [&]() {
+      if (fmt.empty()) return;
+      snprintfInto(p, piece, fmt, values);
+      line("stp_strcat(" + dst + ", " + piece + ", F->__scratch);");
+      fmt.clear();
+      values.clear();
+    };
+    auto value = [&](Expr* e) {
+      return e->type == Type::String ? "(u64)(" + strExpr(e) + ")" : "(u64)(" + longExpr(e) + ")";
+    };
+    size_t next = 0;
+    for (const FormatSpec& spec : specs) {
+      if (spec.conv == FormatSpec::Conv::Literal) {
+        for (char c : spec.literal) fmt += c == '%' ? std::string("%%") : std::string(1, c);
+        continue;
+      }
+      bool dynamicWidth = spec.widthKind == FormatSpec::Size::Dynamic;
+      bool dynamicPrecision = spec.precisionKind == FormatSpec::Size::Dynamic;
+      if (!needsPieces(spec)) {
+        std::string conv, why = kernelConversion(spec, conv);
+        if (!why.empty()) {
+          unsupported(p, "sprintf with " + why + " (the C backend formats sprintf with the kernel's "
+                         "bpf_snprintf, which lacks it; printf has it)");
+          return;
+        }
+        if (next >= p->args.size()) return;
+        fmt += conv;
+        values.push_back(value(p->args[next++]));
+        if (values.size() == kMaxSnprintfArgs) flush();
+        continue;
+      }
+      // Formatted alone without its width (padded afterwards, once a `*` precision has
+      // cut the string), keeping a static precision.
+      FormatSpec alone = spec;
+      alone.widthKind = FormatSpec::Size::None;
+      alone.left = false;
+      alone.precisionKind = FormatSpec::Size::None;
+      if (spec.zeroPad && spec.widthKind != FormatSpec::Size::None) {
+        unsupported(p, "sprintf with '0' and a '*' width or precision");
+        return;
+      }
+      std::string conv, why = kernelConversion(alone, conv);
+      if (!why.empty()) {
+        unsupported(p, "sprintf with " + why + " (the C backend formats sprintf with the kernel's bpf_snprintf, "
+                       "which lacks it; printf has it)");
+        return;
+      }
+      flush();
+      // As SystemTap's generated code (stap -p3, tools/stap-c): `*` values are C ints
+      // clamped to 0 and up (clamp_t(int, v, 0, ...)), so a negative width is 0 (no
+      // left-justification, unlike C) and a negative precision cuts to nothing.
+      std::string width, precision;
+      if (dynamicWidth && next < p->args.size()) {
+        width = temp();
+        line("s64 " + width + " = (s32)(" + longExpr(p->args[next++]) + ");");
+      } else if (spec.widthKind == FormatSpec::Size::Static) {
+        width = std::to_string(spec.width);
+      }
+      if (dynamicPrecision && next < p->args.size()) {
+        precision = temp();
+        line("s64 " + precision + " = (s32)(" + longExpr(p->args[next++]) + ");");
+      } else if (spec.precisionKind == FormatSpec::Size::Static) {
+        precision = std::to_string(spec.precision);
+      }
+      if (next >= p->args.size()) return;
+      snprintfInto(p, piece, conv, {value(p->args[next++])});
+      if (!precision.empty())
+        line("if (" + precision + " < STP_MAXSTRINGLEN) " + piece + "[(" + precision + " < 0 ? 0 : " + precision +
+             ") & (STP_STRBUF - 1)] = 0;");
+      if (width.empty()) {
+        line("stp_strcat(" + dst + ", " + piece + ", F->__scratch);");
+      } else {
+        line("stp_pad_append(" + dst + ", " + piece + ", " + width + ", " + (spec.left ? "1" : "0") +
+             ", F->__scratch);");
+      }
+    }
+    flush();
+  }
+
   static constexpr size_t kMaxSnprintfArgs = 12;  // MAX_BPRINTF_VARARGS in the kernel
+
+  // Conversions bpf_snprintf cannot format as written (it has no precision, and no `*`):
+  // sprintPieces formats them alone and cuts and pads the result itself.
+  static bool needsPieces(const FormatSpec& spec) {
+    return spec.widthKind == FormatSpec::Size::Dynamic || spec.precisionKind == FormatSpec::Size::Dynamic ||
+           (spec.precisionKind == FormatSpec::Size::Static && spec.conv == FormatSpec::Conv::String);
+  }
 
   // The kernel conversion for one SystemTap conversion, or why there is none.
   static std::string kernelConversion(const FormatSpec& spec, std::string& out) {
     using Conv = FormatSpec::Conv;
     if (spec.widthKind == FormatSpec::Size::Dynamic || spec.precisionKind == FormatSpec::Size::Dynamic)
       return "a '*' width or precision";
+    // The kernel's format checker (bpf_bprintf_prepare) takes flags and a width, no
+    // precision; a string's is handled by sprintPieces, a number's (minimum digits) not.
+    if (spec.precisionKind != FormatSpec::Size::None) return "a precision on a number";
     if (spec.alternate) return "the '#' flag";
     std::string flags;
     if (spec.left) flags += '-';
@@ -2263,8 +2373,7 @@ class Emitter {
     if (spec.space) flags += ' ';
     if (spec.zeroPad) flags += '0';
     std::string width = spec.widthKind == FormatSpec::Size::Static ? std::to_string(spec.width) : "";
-    std::string precision =
-        spec.precisionKind == FormatSpec::Size::Static ? "." + std::to_string(spec.precision) : "";
+    std::string precision;
     switch (spec.conv) {
       case Conv::SignedDecimal: out = "%" + flags + width + precision + "lld"; return "";
       case Conv::UnsignedDecimal: out = "%" + flags + width + precision + "llu"; return "";
