@@ -2220,12 +2220,8 @@ class Emitter {
           literal(spec.literal);
           continue;
         }
-        std::string conv, why = kernelConversion(spec, conv);
-        if (!why.empty()) {
-          unsupported(p, "sprintf with " + why + " (the C backend formats sprintf with the kernel's "
-                         "bpf_snprintf, which lacks it; printf has it)");
-          return;
-        }
+        std::string conv;
+        if (!sprintConversion(p, spec, conv)) return;
         if (next >= p->args.size()) return;  // the type checker counted the arguments
         addArg(p->args[next++], conv);
       }
@@ -2289,12 +2285,8 @@ class Emitter {
       bool dynamicWidth = spec.widthKind == FormatSpec::Size::Dynamic;
       bool dynamicPrecision = spec.precisionKind == FormatSpec::Size::Dynamic;
       if (!needsPieces(spec)) {
-        std::string conv, why = kernelConversion(spec, conv);
-        if (!why.empty()) {
-          unsupported(p, "sprintf with " + why + " (the C backend formats sprintf with the kernel's "
-                         "bpf_snprintf, which lacks it; printf has it)");
-          return;
-        }
+        std::string conv;
+        if (!sprintConversion(p, spec, conv)) return;
         if (next >= p->args.size()) return;
         fmt += conv;
         values.push_back(value(p->args[next++]));
@@ -2311,12 +2303,8 @@ class Emitter {
         unsupported(p, "sprintf with '0' and a '*' width or precision");
         return;
       }
-      std::string conv, why = kernelConversion(alone, conv);
-      if (!why.empty()) {
-        unsupported(p, "sprintf with " + why + " (the C backend formats sprintf with the kernel's bpf_snprintf, "
-                       "which lacks it; printf has it)");
-        return;
-      }
+      std::string conv;
+      if (!sprintConversion(p, alone, conv)) return;
       flush();
       // As SystemTap's generated code (stap -p3, tools/stap-c): `*` values are C ints
       // clamped to 0 and up (clamp_t(int, v, 0, ...)), so a negative width is 0 (no
@@ -2350,6 +2338,15 @@ class Emitter {
   }
 
   static constexpr size_t kMaxSnprintfArgs = 12;  // MAX_BPRINTF_VARARGS in the kernel
+
+  // The kernel conversion for one of sprintf's, or false once what it lacks is reported.
+  bool sprintConversion(PrintCall* p, const FormatSpec& spec, std::string& conv) {
+    std::string why = kernelConversion(spec, conv);
+    if (why.empty()) return true;
+    unsupported(p, "sprintf with " + why + " (the C backend formats sprintf with the kernel's bpf_snprintf, "
+                   "which lacks it; printf has it)");
+    return false;
+  }
 
   // Conversions bpf_snprintf cannot format as written (it has no precision, and no `*`):
   // sprintPieces formats them alone and cuts and pads the result itself.
