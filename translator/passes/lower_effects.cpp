@@ -169,20 +169,40 @@ class Lowerer {
   // recursion.
   void chooseCalledFunctions() {
     std::map<Function*, std::set<Function*>> callees;
+    std::set<Function*> readsProbeText;  // calls pp(), ppfunc() or probefunc() itself
     for (Function* f : prog_.functions) {
       if (!f->body) continue;
       struct Calls : Visitor {
         using Visitor::visit;
         const sema::Program& prog;
         std::set<Function*>& out;
+        bool probeText = false;
         Calls(const sema::Program& p, std::set<Function*>& o) : prog(p), out(o) {}
         void visit(FunctionCall& c) override {
           auto it = prog.calls.find(&c);
-          if (it != prog.calls.end() && it->second.function && it->second.function->body) out.insert(it->second.function);
+          bool script = it != prog.calls.end() && it->second.function && it->second.function->body;
+          if (script) out.insert(it->second.function);
+          if (!script && (c.name == "pp" || c.name == "ppfunc" || c.name == "probefunc")) probeText = true;
           Visitor::visit(c);
         }
       } calls(prog_, callees[f]);
       calls.visit(f->body);
+      if (calls.probeText) readsProbeText.insert(f);
+    }
+    // The probe's own text (pp() and friends) is a constant of each probe, which a BPF
+    // subprogram shared by several probes cannot have: functions that read it, directly
+    // or through their calls, are inlined into their callers.
+    std::function<bool(Function*, std::set<Function*>&)> reaches = [&](Function* f, std::set<Function*>& seen) {
+      if (readsProbeText.count(f)) return true;
+      if (!seen.insert(f).second) return false;
+      for (Function* g : callees[f])
+        if (reaches(g, seen)) return true;
+      return false;
+    };
+    std::set<Function*> needsProbe;
+    for (Function* f : prog_.functions) {
+      std::set<Function*> seen;
+      if (f->body && reaches(f, seen)) needsProbe.insert(f);
     }
     // Recursive groups (strongly connected components of the call graph, Tarjan).
     std::map<Function*, int> index, low, group;
@@ -242,7 +262,7 @@ class Lowerer {
       }
       int below = 0;
       for (Function* g : callees[f]) below = std::max(below, heightOf(g));
-      bool keep = below + 1 <= kMaxCallHeight;
+      bool keep = below + 1 <= kMaxCallHeight && !needsProbe.count(f);
       if (keep) called_.insert(f);
       return height[f] = keep ? below + 1 : below;
     };

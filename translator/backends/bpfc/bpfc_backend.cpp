@@ -668,6 +668,12 @@ class Emitter {
     if (!c->args.empty() || scriptFunction(c)) return std::nullopt;
     bool functionProbe = probe_ && (probe_->point.kind == ProbeKind::KernelFunction ||
                                     probe_->point.kind == ProbeKind::UserFunction);
+    bool text = c->name == "pp" || c->name == "ppfunc" || c->name == "probefunc";
+    if (text && !probe_) {
+      // Functions that read it are inlined (passes/lower_effects.cpp); recursive ones stay.
+      unsupported(c, "'" + c->name + "()' in a recursive function (shared by the probes that call it)");
+      return "";
+    }
     if (c->name == "pp") return probe_ ? probe_->point.text : "";
     if (c->name == "ppfunc" || c->name == "probefunc") return functionProbe ? probe_->point.symbol : "";
     return std::nullopt;
@@ -2505,9 +2511,13 @@ class Emitter {
     return name + "[(" + idOf(s) + ") & " + std::to_string(nextPowerOfTwo(strings_.values.size()) - 1) + "]";
   }
 
+  // Once per place and message: a recursive function is written once per nesting level.
   void unsupported(const Node* n, const std::string& what) {
-    ctx_.diags.error(n ? n->loc : SourceLocation{}, what + " is not supported by the C backend");
+    SourceLocation loc = n ? n->loc : SourceLocation{};
+    if (!reportedUnsupported_.insert(loc.str() + "\n" + what).second) return;
+    ctx_.diags.error(loc, what + " is not supported by the C backend");
   }
+  std::set<std::string> reportedUnsupported_;
 
  public:
   // Code that must precede the programs but is only known after emitting them.
