@@ -688,3 +688,12 @@ STP_INLINE s64 stp_syscall_arg(u64 regs, s64 n, s64 sign_extend, s64 truncate, s
   bpf_probe_read_kernel(&v, 8, (const void *)(regs + 8 * word));
   return stp_arg_extend(v, sign_extend, truncate, force64);
 }
+
+/* _stp_syscall_nr() (linux/aux_syscalls.stp): the syscall number, orig_ax of the
+ * syscall's saved registers (those __set_syscall_pt_regs gave, else the task's own). */
+STP_INLINE s64 stp_syscall_nr(u64 sregs) {
+  u64 regs = sregs ? sregs : (u64)bpf_task_pt_regs(bpf_get_current_task_btf());
+  s64 nr = -1;
+  bpf_probe_read_kernel(&nr, 8, (const void *)(regs + 8 * 15));  /* orig_ax */
+  return nr;
+}

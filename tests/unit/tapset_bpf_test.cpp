@@ -64,6 +64,9 @@ long bpf_snprintf(char* str, u32 size, const char* fmt, u64* data, u32) {
   return std::snprintf(str, size, "0x%llx", data[0]) + 1;
 }
 u64 bpf_get_current_task() { return currentTask; }
+uint64_t currentRegs[21] = {};  // the current task's pt_regs (bpf_task_pt_regs)
+void* bpf_get_current_task_btf() { return reinterpret_cast<void*>(currentTask); }
+void* bpf_task_pt_regs(void*) { return currentRegs; }
 u32 bpf_get_smp_processor_id() { return 0; }
 // The ring buffer: one reservation at a time, kept for the test to look at.
 struct stp_event_header {
@@ -381,6 +384,16 @@ TEST(TapsetBpf, ProbeArgumentsFromRegisters) {
   EXPECT_EQ(stp_probe_arg(args, 6, 0, 0, 0), 6);
   EXPECT_EQ(stp_probe_arg(args, 0, 0, 0, 0), 0);
   EXPECT_EQ(stp_probe_arg(args, 7, 0, 0, 0), 0);
+}
+
+// _stp_syscall_nr: orig_ax (word 15 of x86-64's pt_regs) of the registers
+// __set_syscall_pt_regs gave, else of the current task's.
+TEST(TapsetBpf, SyscallNumberIsOrigAx) {
+  uint64_t saved[21] = {};
+  saved[15] = 35;  // nanosleep
+  currentRegs[15] = 230;  // clock_nanosleep
+  EXPECT_EQ(stp_syscall_nr(reinterpret_cast<u64>(saved)), 35);
+  EXPECT_EQ(stp_syscall_nr(0), 230);
 }
 
 }  // namespace

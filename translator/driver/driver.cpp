@@ -20,6 +20,7 @@
 #include "passes/lower.h"
 #include "passes/pass_manager.h"
 #include "sema/print_program.h"
+#include "tapset/embedded_c.h"
 #include "tapset/kernel_info.h"
 #include "tapset/library.h"
 
@@ -113,6 +114,9 @@ int Driver::run(std::ostream& out, std::ostream& err) {
       libraryOptions.libraryDirs.push_back(dir);
   tapset::TapsetLibrary tapsets(libraryOptions, parse, sources_, ast_, diags_);
   passes::PassContext ctx(ast_, sources_, diags_, tapsets, tapset::KernelInfo::host());
+  // The script's own @const("NAME") and embedded-C expressions with a known meaning (only
+  // possible with -g) become numbers or builtins, as the tapset's do.
+  if (options_.guru) tapset::replaceKnownEmbeddedExprs(*script, ast_);
   ctx.userScript = script;
   ctx.guru = options_.guru;
   ctx.verbose = options_.verbose;

@@ -10,6 +10,7 @@
 #include <set>
 
 #include "ast/clone.h"
+#include "ast/rewriter.h"
 #include "passes/derive.h"
 #include "passes/pass_manager.h"
 #include "tapset/probe_points.h"
@@ -228,8 +229,41 @@ class Deriver {
     for (const Block* pre : e.pre) combined->statements.push_back(clone(ctx_.ast, pre));
     combined->statements.push_back(clone(ctx_.ast, body));
     for (const Block* post : e.post) combined->statements.push_back(clone(ctx_.ast, post));
+    foldProbewrite(combined, body);
     p.body = combined;
     ctx_.program.probes.push_back(std::move(p));
+  }
+
+  // @probewrite(v) in an alias (man stap: whether "the probe handler" writes v): 1 if the
+  // user's body assigns the variable, else 0.  The tapset's nd_syscall epilogues store
+  // written arguments back with guru functions only when this is 1.
+  void foldProbewrite(Block* combined, const Block* userBody) {
+    struct Writes : Visitor {
+      using Visitor::visit;
+      std::set<std::string> names;
+      void visit(Assignment& n) override {
+        if (auto* v = as<Variable>(n.target)) names.insert(v->name);
+        Visitor::visit(n);
+      }
+      void visit(IncDec& n) override {
+        if (auto* v = as<Variable>(n.operand)) names.insert(v->name);
+        Visitor::visit(n);
+      }
+    } writes;
+    const_cast<Block*>(userBody)->accept(writes);
+    struct Fold : ExprRewriter {
+      AstContext& ast;
+      const std::set<std::string>& written;
+      Fold(AstContext& a, const std::set<std::string>& w) : ast(a), written(w) {}
+      void rewrite(Expr*& slot) override {
+        if (auto* pw = as<ProbewriteOp>(slot)) {
+          slot = ast.make<NumberLiteral>(pw->loc, written.count(pw->name) ? 1 : 0);
+          return;
+        }
+        ExprRewriter::rewrite(slot);
+      }
+    } fold(ctx_.ast, writes.names);
+    combined->accept(fold);
   }
 
   PassContext& ctx_;

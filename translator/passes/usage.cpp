@@ -6,6 +6,7 @@
 //    right, is removed (alias prologues set many variables a probe body never uses, e.g.
 //    argstr for syscalls; SystemTap elides them too).
 #include <algorithm>
+#include <optional>
 #include <set>
 
 #include "ast/visitor.h"
@@ -243,6 +244,22 @@ void analyseUsage(PassContext& ctx) {
    public:
     using Visitor::visit;
     EmbeddedCalls(PassContext& c) : ctx(c) {}
+    // `if (0)` (a folded @probewrite, say) is dead: lowering drops it before any code is
+    // written, so what it calls need not be translatable.
+    void visit(IfStmt& n) override {
+      std::optional<int64_t> c = constant(n.cond);
+      if (!c) return Visitor::visit(n);
+      Stmt* taken = *c ? n.thenStmt : n.elseStmt;
+      if (taken) taken->accept(*this);
+    }
+    static std::optional<int64_t> constant(const Expr* e) {
+      if (auto* n = as<NumberLiteral>(e)) return n->value;
+      if (auto* u = as<Unary>(e); u && u->op == UnaryOp::Not) {
+        auto v = constant(u->operand);
+        if (v) return *v == 0 ? 1 : 0;
+      }
+      return std::nullopt;
+    }
     void visit(FunctionCall& n) override {
       Visitor::visit(n);
       auto it = ctx.program.calls.find(&n);

@@ -35,6 +35,7 @@ const std::vector<Builtin> kBuiltins = {
     {"addr", {}, L, 0, 0, "the instruction pointer of the probed context"},
     {"uaddr", {}, L, 0, 0, "the user-space instruction pointer, or 0 in kernel mode"},
     {"__set_syscall_pt_regs", {L}, V, kSide, 0, "the pt_regs a syscall wrapper got: where int_arg(n)... read then"},
+    {"_stp_syscall_nr", {}, L, 0, 0, "the number of the syscall being made (orig_ax)"},
     {"_stp_arg2", {L, L, L, L}, L, 0, 0,
      "a function argument from its register, optionally truncated to 32 bits (int_arg(n), pointer_arg(n), ...)"},
     {"task_current", {}, L, 0, 0, "address of the current task_struct"},

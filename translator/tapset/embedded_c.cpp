@@ -1,7 +1,9 @@
 #include "tapset/embedded_c.h"
 
 #include <cctype>
+#include <fstream>
 #include <map>
+#include <sstream>
 
 #include "ast/rewriter.h"
 
@@ -51,6 +53,30 @@ const std::map<std::string, Constant>& constants() {
       {"MM_FILEPAGES", {0, nullptr}}, {"MM_ANONPAGES", {1, nullptr}},
       {"MM_SWAPENTS", {2, nullptr}}, {"MM_SHMEMPAGES", {3, nullptr}},
   };
+  return t;
+}
+
+// Syscall numbers, as the tapset's @const("__NR_open") and @const("__NR_compat_open") ask
+// for them: x86-64's from the uapi header asm/unistd_64.h, the 32-bit (ia32 compat) ones
+// from asm/unistd_32.h (Debian's linux-libc-dev), read once.
+const std::map<std::string, int64_t>& syscallNumbers() {
+  static const std::map<std::string, int64_t> t = [] {
+    std::map<std::string, int64_t> numbers;
+    const std::pair<const char*, const char*> headers[] = {
+        {"/usr/include/x86_64-linux-gnu/asm/unistd_64.h", "__NR_"},
+        {"/usr/include/x86_64-linux-gnu/asm/unistd_32.h", "__NR_compat_"}};
+    for (const auto& [path, prefix] : headers) {
+      std::ifstream in(path);
+      for (std::string line; std::getline(in, line);) {
+        std::istringstream words(line);
+        std::string define, name;
+        int64_t value;
+        if (words >> define >> name >> value && define == "#define" && name.rfind("__NR_", 0) == 0)
+          numbers[prefix + name.substr(5)] = value;
+      }
+    }
+    return numbers;
+  }();
   return t;
 }
 
@@ -115,7 +141,13 @@ class Replacer : public ast::ExprRewriter {
 
 bool constantFor(const std::string& name, int64_t& value, std::string& builtin) {
   auto it = constants().find(normalize(name));
-  if (it == constants().end()) return false;
+  if (it == constants().end()) {
+    auto nr = syscallNumbers().find(normalize(name));
+    if (nr == syscallNumbers().end()) return false;
+    value = nr->second;
+    builtin.clear();
+    return true;
+  }
   value = it->second.value;
   builtin = it->second.builtin ? it->second.builtin : "";
   return true;

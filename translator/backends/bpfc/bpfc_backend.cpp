@@ -116,7 +116,7 @@ struct Layout {
 // or uregs in embedded C.
 bool isRegisterBuiltin(const std::string& name) {
   return name == "returnval" || name == "user_mode" || name == "addr" || name == "uaddr" || name == "_stp_arg2" ||
-         name == "__set_syscall_pt_regs";
+         name == "__set_syscall_pt_regs" || name == "_stp_syscall_nr";
 }
 
 // What each part of the program needs, found before emitting.
@@ -1895,7 +1895,8 @@ class Emitter {
       bool sampled = k == ProbeKind::Profile || k == ProbeKind::Timer || k == ProbeKind::PerfSoftware;
       // As SystemTap, which has no registers to read in begin/end or tracepoint probes
       // ("cannot access function args in this context"), but says so only at run time.
-      bool tracepoint = k == ProbeKind::Tracepoint && c->name == "__set_syscall_pt_regs";  // ($regs of sys_enter)
+      bool tracepoint = k == ProbeKind::Tracepoint &&  // ($regs of raw_syscalls:sys_enter)
+                        (c->name == "__set_syscall_pt_regs" || c->name == "_stp_syscall_nr");
       if (!function && !tracepoint && !(sampled && (c->name == "user_mode" || c->name == "addr" || c->name == "uaddr"))) {
         ctx_.diags.error(c->loc, "'" + c->name + "()' reads the registers of a probed function, which a " +
                                      probe_->point.text + " probe does not have");
@@ -1910,6 +1911,7 @@ class Emitter {
     for (Expr* a : c->args) args.push_back(longExpr(a));
     // nd_syscall probes on a syscall's wrapper: the arguments are in the pt_regs it gets.
     if (c->name == "__set_syscall_pt_regs") return "(" + regs + "->sregs = (u64)(" + args[0] + "), 0)";
+    if (c->name == "_stp_syscall_nr") return "stp_syscall_nr(" + regs + "->sregs)";
     // _stp_arg2(argnum, sign_extend, truncate, force64), behind int_arg(), pointer_arg()...
     if (auto* n = as<NumberLiteral>(c->args[0]); n && (n->value < 1 || n->value > 6))
       unsupported(c, "reading argument " + std::to_string(n->value) +
