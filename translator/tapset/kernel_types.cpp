@@ -140,9 +140,14 @@ std::optional<int> KernelTypes::functionReturn(const std::string& function) cons
 // The prototype `void (void *__data, TP_PROTO args...)` with parameter names: those of
 // __bpf_trace_EVENT, the kernel's raw-tracepoint stub for the event (the btf_trace_EVENT
 // typedef has the same prototype, but its parameters are unnamed).
+// The TP_PROTO of a tracepoint, with its parameter names: the per-event __traceiter_EVENT
+// function's prototype (void *__data, then the arguments).  __bpf_trace_NAME exists only
+// under the event class's name (sched_wakeup_template for sched_wakeup), so it is the
+// fallback, for events that are their own class on kernels without __traceiter_.
 static int tracepointProto(const struct btf* btf, const std::string& event) {
   if (!btf) return 0;
-  int id = btf__find_by_name_kind(btf, ("__bpf_trace_" + event).c_str(), BTF_KIND_FUNC);
+  int id = btf__find_by_name_kind(btf, ("__traceiter_" + event).c_str(), BTF_KIND_FUNC);
+  if (id <= 0) id = btf__find_by_name_kind(btf, ("__bpf_trace_" + event).c_str(), BTF_KIND_FUNC);
   if (id <= 0) return 0;
   const struct btf_type* proto = btf__type_by_id(btf, btf__type_by_id(btf, id)->type);
   if (!proto || !btf_is_func_proto(proto)) return 0;
