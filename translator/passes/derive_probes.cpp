@@ -230,6 +230,18 @@ class Deriver {
     combined->statements.push_back(clone(ctx_.ast, body));
     for (const Block* post : e.post) combined->statements.push_back(clone(ctx_.ast, post));
     foldProbewrite(combined, body);
+    if (p.point.kind == sema::ProbeKind::Tracepoint && p.point.event.rfind("sys_exit", 0) == 0) {
+      // A syscall's return value is `$return` in SystemTap's syscall return probes (they are
+      // kretprobes there); its exit tracepoints call the field `ret`.
+      struct Rename : Visitor {
+        using Visitor::visit;
+        void visit(TargetVariable& n) override {
+          if (n.name == "$return") n.name = "$ret";
+          Visitor::visit(n);
+        }
+      } rename;
+      combined->accept(rename);
+    }
     p.body = combined;
     ctx_.program.probes.push_back(std::move(p));
   }

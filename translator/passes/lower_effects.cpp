@@ -182,14 +182,15 @@ class Lowerer {
           auto it = prog.calls.find(&c);
           bool script = it != prog.calls.end() && it->second.function && it->second.function->body;
           if (script) out.insert(it->second.function);
-          if (!script && (c.name == "pp" || c.name == "ppfunc" || c.name == "probefunc")) probeText = true;
+          if (!script && (c.name == "pp" || c.name == "ppfunc" || c.name == "probefunc" || c.name == "is_return"))
+            probeText = true;
           Visitor::visit(c);
         }
       } calls(prog_, callees[f]);
       calls.visit(f->body);
       if (calls.probeText) readsProbeText.insert(f);
     }
-    // The probe's own text (pp() and friends) is a constant of each probe, which a BPF
+    // The probe's own text (pp() and friends, is_return()) is a constant of each probe, which a BPF
     // subprogram shared by several probes cannot have: functions that read it, directly
     // or through their calls, are inlined into their callers.
     std::function<bool(Function*, std::set<Function*>&)> reaches = [&](Function* f, std::set<Function*>& seen) {

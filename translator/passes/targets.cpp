@@ -310,8 +310,19 @@ class TargetResolver {
           return;
         }
         if (m->bitfieldSize) {
-          a.error = "bitfield member '" + comp.name + "' (bitfields are not supported yet)";
-          return;
+          // Read from the bytes holding it, at this kernel's offset (libbpf relocates
+          // bitfields only through its own BPF_CORE_READ_BITFIELD macros).
+          if (&comp != &t->components.back()) {
+            a.error = "'" + comp.name + "' is a bitfield: it has no members or elements";
+            return;
+          }
+          step.rawByteOffset = m->bitOffset / 8;
+          a.bitShift = static_cast<int>(m->bitOffset % 8);
+          a.bitSize = m->bitfieldSize;
+          if (a.bitShift + a.bitSize > 64) {
+            a.error = "bitfield member '" + comp.name + "' wider than 64 bits with its offset";
+            return;
+          }
         }
         step.kind = TargetStep::Kind::Member;
         step.structName = k.name;

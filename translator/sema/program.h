@@ -62,6 +62,13 @@ struct AttachPoint {
   SourceLocation loc;          // the point in the user's probe
 };
 
+// is_return() of a probe point: a function's .return probe, or a syscall's exit
+// tracepoint (SystemTap's syscall.*.return probes are return probes).
+inline bool isReturnPoint(const AttachPoint& p) {
+  if (p.kind == ProbeKind::KernelFunction || p.kind == ProbeKind::UserFunction) return p.isReturn;
+  return p.kind == ProbeKind::Tracepoint && p.event.rfind("sys_exit", 0) == 0;
+}
+
 // ---------------------------------------------------------------- symbols
 
 enum class SymbolKind : uint8_t { Global, Local, Parameter };
@@ -131,6 +138,8 @@ struct TargetStep {
   ast::Expr* index = nullptr;
   int64_t elementSize = 0;
   int type = 0;                 // BTF id of what the step reaches
+  int64_t rawByteOffset = -1;   // Member: this kernel's byte offset, where CO-RE cannot
+                                // relocate (a bitfield's storage)
 };
 
 struct TargetAccess {
@@ -150,6 +159,7 @@ struct TargetAccess {
   int64_t stringLength = 0;
   std::string error;            // why it cannot be read (reported only if the code is live)
   bool unresolved = false;      // the error is that it does not exist here (@defined is 0)
+  int bitShift = 0, bitSize = 0;  // a bitfield: its bits, from the byte the last step reached
   int pointee = 0;              // BTF id of the structure the result points to, if any:
                                 // a local assigned this value autocasts (`v->member`)
 };

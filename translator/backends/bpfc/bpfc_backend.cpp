@@ -679,6 +679,15 @@ class Emitter {
     return std::nullopt;
   }
 
+  // is_return() (sema::isReturnPoint).  Functions that call it are inlined.
+  bool isReturnProbe(FunctionCall* c) {
+    if (!probe_) {
+      unsupported(c, "'is_return()' in a recursive function (shared by the probes that call it)");
+      return false;
+    }
+    return sema::isReturnPoint(probe_->point);
+  }
+
   Function* scriptFunction(const FunctionCall* c) {
     auto it = prog_.calls.find(c);
     return it == prog_.calls.end() ? nullptr : it->second.function;
@@ -1271,8 +1280,12 @@ class Emitter {
       std::string dst = stringLvalue(a->target);
       if (dst.empty()) return;
       std::string src = strExpr(a->value);
-      if (a->op == AssignOp::Concat) line("stp_strcat(" + dst + ", " + src + ", F->__scratch);");
-      else line("stp_strcpy(" + dst + ", " + src + ");");
+      if (a->op == AssignOp::Concat) {
+        ensureScratch();
+        line("stp_strcat(" + dst + ", " + src + ", F->__scratch);");
+      } else {
+        line("stp_strcpy(" + dst + ", " + src + ");");
+      }
       storeString(a->target, dst);
       return;
     }
@@ -1868,6 +1881,7 @@ class Emitter {
     if (Function* f = scriptFunction(c)) return scriptCall(c, f);
     if (auto text = probeConstant(c)) return internedLiteral(*text, c);
     if (isRegisterBuiltin(c->name)) return registerBuiltin(c);
+    if (c->name == "is_return") return isReturnProbe(c) ? "1" : "0";
     if (c->name == "substr" && strings_.isInterned(c)) return substrTable(c);
     if (c->name == "strlen" && strings_.isInterned(c->args[0])) return strlenTable(c->args[0]);
     std::vector<std::string> args;
@@ -2019,7 +2033,9 @@ class Emitter {
     }
     for (const sema::TargetStep& step : a.steps) {
       if (step.loadFirst) line("bpf_probe_read_kernel(&" + cur + ", 8, (void *)" + cur + ");");
-      if (step.kind == sema::TargetStep::Kind::Member && step.structName.empty()) {
+      if (step.kind == sema::TargetStep::Kind::Member && step.rawByteOffset >= 0) {
+        line(cur + " += " + std::to_string(step.rawByteOffset) + ";  /* ->" + step.member + " (bitfield) */");
+      } else if (step.kind == sema::TargetStep::Kind::Member && step.structName.empty()) {
         // An anonymous structure (atomic_t's) cannot start a CO-RE relocation (libbpf
         // finds candidates by name): its member offset is this kernel's, from BTF.
         auto m = types_.member(step.structId, step.member);
@@ -2043,6 +2059,17 @@ class Emitter {
       return "0";
     }
     if (a.addressOnly) return "(s64)" + cur;
+    if (a.bitSize) {
+      // The bytes holding the bitfield (little-endian: its low bit is `bitShift` bits into
+      // the first), shifted down and masked, then sign-extended if the type is signed.
+      std::string v = temp();
+      int bytes = (a.bitShift + a.bitSize + 7) / 8;
+      line("u64 " + v + " = 0;");
+      line("bpf_probe_read_kernel(&" + v + ", " + std::to_string(bytes) + ", (void *)" + cur + ");");
+      line(v + " = (" + v + " >> " + std::to_string(a.bitShift) + ") << " + std::to_string(64 - a.bitSize) + ";");
+      return a.isSigned ? "((s64)" + v + " >> " + std::to_string(64 - a.bitSize) + ")"
+                        : "(s64)(" + v + " >> " + std::to_string(64 - a.bitSize) + ")";
+    }
     std::string type = std::string(a.isSigned ? "s" : "u") + std::to_string(a.size * 8);
     if (a.inMemory) {
       std::string v = temp();

@@ -1540,6 +1540,7 @@ class Emitter {
     std::vector<std::string> args;
     for (Expr* a : c->args) args.push_back(a->type == Type::String && !strings_.isInterned(a) ? stringOf(a) : expr(a));
     if (c->name == "pp") return btString(probe_ ? probe_->point.text : "");
+    if (c->name == "is_return") return probe_ && sema::isReturnPoint(probe_->point) ? "1" : "0";
     if (c->name == "substr" || c->name == "strlen" || c->name == "isinstr") return stringFunction(c);
     // A tracepoint's string field read with user_string()/kernel_string(): bpftrace's str()
     // of the field itself knows its address space (a cast to an integer would lose it).

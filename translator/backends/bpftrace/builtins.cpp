@@ -74,7 +74,6 @@ const std::map<std::string, Mapping>& table() {
       {"str_replace", {"", "has no bpftrace 0.17 equivalent (it cannot build strings)"}},
       {"strpos", {"", "has no bpftrace 0.17 equivalent"}},
       {"stringat", {"", "has no bpftrace 0.17 equivalent"}},
-      {"is_return", {"", "is not supported by the bpftrace backend"}},
       {"user_long", {"", "has no bpftrace 0.17 equivalent"}},
       {"user_int", {"", "has no bpftrace 0.17 equivalent"}},
   };
