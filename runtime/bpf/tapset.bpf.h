@@ -697,3 +697,38 @@ STP_INLINE s64 stp_syscall_nr(u64 sregs) {
   bpf_probe_read_kernel(&nr, 8, (const void *)(regs + 8 * 15));  /* orig_ax */
   return nr;
 }
+
+/* backtrace() (linux/context-unwind.stp): the frames' addresses as _STP_SYM_NONE prints
+ * them, "%p " each ("0x" and 16 hex digits, then a space), cut at MAXSTRINGLEN - 1; at
+ * most 6 fit in 128 bytes.  The kernel's bpf_snprintf takes a format per count. */
+static const char stp_fmt_bt1[] STP_TABLE = "0x%016llx ";
+static const char stp_fmt_bt2[] STP_TABLE = "0x%016llx 0x%016llx ";
+static const char stp_fmt_bt3[] STP_TABLE = "0x%016llx 0x%016llx 0x%016llx ";
+static const char stp_fmt_bt4[] STP_TABLE = "0x%016llx 0x%016llx 0x%016llx 0x%016llx ";
+static const char stp_fmt_bt5[] STP_TABLE = "0x%016llx 0x%016llx 0x%016llx 0x%016llx 0x%016llx ";
+static const char stp_fmt_bt6[] STP_TABLE = "0x%016llx 0x%016llx 0x%016llx 0x%016llx 0x%016llx 0x%016llx ";
+static const char stp_fmt_bt7[] STP_TABLE = "0x%016llx 0x%016llx 0x%016llx 0x%016llx 0x%016llx 0x%016llx 0x%016llx ";
+STP_INLINE void stp_backtrace_hex(char *dst, u64 *frames, s64 n, char *scratch) {
+  dst[0] = 0;
+  switch (n) {
+    case 0: break;
+    case 1: bpf_snprintf(dst, STP_MAXSTRINGLEN, stp_fmt_bt1, frames, 8); break;
+    case 2: bpf_snprintf(dst, STP_MAXSTRINGLEN, stp_fmt_bt2, frames, 16); break;
+    case 3: bpf_snprintf(dst, STP_MAXSTRINGLEN, stp_fmt_bt3, frames, 24); break;
+    case 4: bpf_snprintf(dst, STP_MAXSTRINGLEN, stp_fmt_bt4, frames, 32); break;
+    case 5: bpf_snprintf(dst, STP_MAXSTRINGLEN, stp_fmt_bt5, frames, 40); break;
+    case 6: bpf_snprintf(dst, STP_MAXSTRINGLEN, stp_fmt_bt6, frames, 48); break;
+    default: bpf_snprintf(dst, STP_MAXSTRINGLEN, stp_fmt_bt7, frames, 56); break;
+  }
+}
+
+/* One line of print_backtrace() (_STP_SYM_FULL): " 0x%016lx : sym+0xoff/0xsize [module]\n",
+ * the symbol part as symdata() writes it.  `sym` and `scratch` are string buffers. */
+static const char stp_fmt_bt_line[] STP_TABLE = " 0x%016llx : ";
+static const char stp_newline[STP_STRBUF] STP_TABLE = "\n";
+STP_INLINE void stp_backtrace_line(char *dst, u64 addr, char *sym, char *scratch) {
+  bpf_snprintf(dst, STP_MAXSTRINGLEN, stp_fmt_bt_line, &addr, sizeof(addr));
+  stp_symdata(sym, (s64)addr);
+  stp_strcat(dst, sym, scratch);
+  stp_strcat(dst, stp_newline, scratch);
+}

@@ -98,6 +98,10 @@ s64 stp_strcpy(char* dst, const char* src) {
   }
   return n - 1;
 }
+void stp_strcat(char* dst, const char* src, char*) {
+  size_t len = strnlen(dst, STP_MAXSTRINGLEN);
+  if (len < STP_MAXSTRINGLEN - 1) stp_strcpy(dst + len, src), dst[STP_MAXSTRINGLEN - 1] = 0;
+}
 
 #pragma clang diagnostic push
 #pragma clang diagnostic ignored "-Wunknown-attributes"

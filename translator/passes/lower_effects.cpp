@@ -182,7 +182,8 @@ class Lowerer {
           auto it = prog.calls.find(&c);
           bool script = it != prog.calls.end() && it->second.function && it->second.function->body;
           if (script) out.insert(it->second.function);
-          if (!script && (c.name == "pp" || c.name == "ppfunc" || c.name == "probefunc" || c.name == "is_return"))
+          if (!script && (c.name == "pp" || c.name == "ppfunc" || c.name == "probefunc" || c.name == "is_return" ||
+                          c.name == "backtrace" || c.name == "print_backtrace"))
             probeText = true;
           Visitor::visit(c);
         }
@@ -190,9 +191,10 @@ class Lowerer {
       calls.visit(f->body);
       if (calls.probeText) readsProbeText.insert(f);
     }
-    // The probe's own text (pp() and friends, is_return()) is a constant of each probe, which a BPF
-    // subprogram shared by several probes cannot have: functions that read it, directly
-    // or through their calls, are inlined into their callers.
+    // The probe's own text (pp() and friends, is_return()) is a constant of each probe, and
+    // its stack (backtrace()) needs the program's context: a BPF subprogram shared by
+    // several probes has neither, so functions that read them, directly or through their
+    // calls, are inlined into their callers.
     std::function<bool(Function*, std::set<Function*>&)> reaches = [&](Function* f, std::set<Function*>& seen) {
       if (readsProbeText.count(f)) return true;
       if (!seen.insert(f).second) return false;

@@ -36,6 +36,8 @@ const std::vector<Builtin> kBuiltins = {
     {"uaddr", {}, L, 0, 0, "the user-space instruction pointer, or 0 in kernel mode"},
     {"__set_syscall_pt_regs", {L}, V, kSide, 0, "the pt_regs a syscall wrapper got: where int_arg(n)... read then"},
     {"_stp_syscall_nr", {}, L, 0, 0, "the number of the syscall being made (orig_ax)"},
+    {"backtrace", {}, S, 0, 0, "the kernel stack's addresses in hex, separated by spaces"},
+    {"print_backtrace", {}, V, kSide, 0, "prints the kernel stack, one symbolized frame per line"},
     {"_stp_arg2", {L, L, L, L}, L, 0, 0,
      "a function argument from its register, optionally truncated to 32 bits (int_arg(n), pointer_arg(n), ...)"},
     {"task_current", {}, L, 0, 0, "address of the current task_struct"},

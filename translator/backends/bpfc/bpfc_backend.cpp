@@ -688,6 +688,55 @@ class Emitter {
     return sema::isReturnPoint(probe_->point);
   }
 
+  // The kernel stack where the probe hit, into the frame (bpf_get_stack; 0 frames where
+  // the program has no context to unwind).  Returns the C expression of the frame count.
+  std::string kernelStack(FunctionCall* c) {
+    if (!probe_) {
+      unsupported(c, "'" + c->name + "()' in a recursive function (shared by the probes that call it)");
+      return "0";
+    }
+    if (!frame_.find("__stack")) frame_.add("__stack", "u64", 8 * kMaxBacktrace, kMaxBacktrace);
+    std::string n = temp();
+    // A raw tracepoint's program runs on the traced stack, under the BPF program's own
+    // frame and bpf_trace_runN's: those two are skipped (the low bits of the flags).
+    int skip = probe_->point.kind == ProbeKind::Tracepoint && probe_->point.rawTracepoint ? 2 : 0;
+    line("s64 " + n + " = ctx ? bpf_get_stack(ctx, F->__stack, sizeof(F->__stack), " + std::to_string(skip) +
+         ") : 0;");
+    line(n + " = " + n + " > 0 ? (s64)((u64)" + n + " / 8) : 0;  /* bytes to frames; errors: none */");
+    return n;
+  }
+  static constexpr int kMaxBacktrace = 32;  // >= SystemTap's MAXBACKTRACE (20)
+
+  // print_backtrace(): one line per frame, as _stp_stack_kernel_print with _STP_SYM_FULL
+  // prints it (runtime/stack.c, sym.c): " 0x%016lx : sym+0xoff/0xsize [module]\n".
+  std::string printBacktrace(FunctionCall* c) {
+    std::string n = kernelStack(c);
+    ensureScratch();
+    std::string text = "F->" + frameTemp(true);
+    int site = static_cast<int>(prints_.size());
+    Layout ev;
+    ev.add("h", "struct stp_event_header", 8);
+    const Field& f = ev.add("a0", "char", strBuf_, strBuf_);
+    json info = {{"site", site}, {"kind", "printf"}, {"format", "%s"}, {"line", fileLine(c->loc)},
+                 {"args", json::array({{{"type", "string"}, {"offset", f.offset}, {"size", f.size}}})},
+                 {"size", ev.size}};
+    prints_.push_back(info);
+    eventLayouts_[site] = ev;
+    std::string it = "it" + std::to_string(maxDepth_++);
+    std::string i = temp();
+    line("int *" + i + ";");
+    line("bpf_iter_num_new(&" + it + ", 0, " + std::to_string(kMaxBacktrace) + ");");
+    open("while ((" + i + " = bpf_iter_num_next(&" + it + ")))");
+    line("if (*" + i + " >= " + n + ") break;");
+    std::string sym = "F->" + frameTemp(true);
+    line("stp_backtrace_line(" + text + ", F->__stack[*" + i + " & " + std::to_string(kMaxBacktrace - 1) + "], " + sym +
+         ", F->__scratch);");
+    submitEvent(site, "STP_EVENT_PRINT", {"stp_strcpy(e->a0, " + text + ");"}, true);
+    close();
+    line("bpf_iter_num_destroy(&" + it + ");");
+    return "0";
+  }
+
   Function* scriptFunction(const FunctionCall* c) {
     auto it = prog_.calls.find(c);
     return it == prog_.calls.end() ? nullptr : it->second.function;
@@ -787,7 +836,9 @@ class Emitter {
     if (p.point.kind == ProbeKind::Tracepoint && !p.point.rawTracepoint) tpStruct = tracepointStruct(p, index);
     frames_[frameName_] = frame_;
     code << "// " << fileLine(p.loc) << ": probe " << p.point.text << "\n" << tpStruct;
-    code << "STP_INLINE int " << name << "_body(struct stp_args *A) {\n";
+    // `ctx` is the program's context for bpf_get_stack (backtraces), or 0 where the
+    // program has none to unwind (begin/end probes, emulated kernel probes).
+    code << "STP_INLINE int " << name << "_body(struct stp_args *A, void *ctx) {\n";
     if (p.point.kind != ProbeKind::End && p.point.kind != ProbeKind::Error)
       code << "  if (G.__stp_stopping) return 0;\n";
     code << "  u32 zero = 0;\n"
@@ -848,12 +899,12 @@ class Emitter {
       default: break;
     }
     code << "SEC(\"" << section << "\")\nint " << name << "(" << ctxType << ") {\n" << fill << "  "
-         << name << "_body(&A);\n  return 0;\n}\n\n";
+         << name << "_body(&A, " << (section == "syscall" ? "0" : "ctx") << ");\n  return 0;\n}\n\n";
     if (!emulation.empty()) {
       // Run from user space with BPF_PROG_RUN when the kernel cannot attach the probe (no
       // kprobes here): the runtime passes the arguments, e.g. emulated key presses.
       code << "SEC(\"syscall\")\nint " << emulation << "(struct stp_args *ctx) {\n"
-           << "  struct stp_args A = *ctx;\n  " << name << "_body(&A);\n  return 0;\n}\n\n";
+           << "  struct stp_args A = *ctx;\n  " << name << "_body(&A, 0);\n  return 0;\n}\n\n";
     }
     programs_.push_back(info);
     probe_ = nullptr;
@@ -1882,6 +1933,7 @@ class Emitter {
     if (auto text = probeConstant(c)) return internedLiteral(*text, c);
     if (isRegisterBuiltin(c->name)) return registerBuiltin(c);
     if (c->name == "is_return") return isReturnProbe(c) ? "1" : "0";
+    if (c->name == "print_backtrace") return printBacktrace(c);
     if (c->name == "substr" && strings_.isInterned(c)) return substrTable(c);
     if (c->name == "strlen" && strings_.isInterned(c->args[0])) return strlenTable(c->args[0]);
     std::vector<std::string> args;
@@ -2180,6 +2232,11 @@ class Emitter {
         for (Expr* a : c->args) args.push_back(a->type == Type::String ? strExpr(a) : longExpr(a));
         std::string t = "F->" + frameTemp(true);
         std::string code, why;
+        if (c->name == "backtrace") {
+          std::string n = kernelStack(c);
+          line("stp_backtrace_hex(" + t + ", F->__stack, " + n + ", 0);");
+          return t;
+        }
         if (translateStringBuiltin(c->name, t, args, code, why)) {
           if (code.find("F->__scratch") != std::string::npos) ensureScratch();
           line(code);
