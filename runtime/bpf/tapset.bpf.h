@@ -231,7 +231,8 @@ STP_NOINLINE void stp_ctime(char *dst, s64 secs) {
 /* errno_str / errno_p (errno.stp): the errno names of the kernel's uapi headers
  * (asm-generic/errno-base.h, errno.h) up to ENOTRECOVERABLE (131), the range SystemTap's
  * table covers; where two names share a number, the one SystemTap's table keeps. */
-static const char stp_errno_names[132][16] STP_TABLE = {
+/* (256 rows: indexes are masked with 255 where the verifier must see the bound.) */
+static const char stp_errno_names[256][16] STP_TABLE = {
     "", "EPERM", "ENOENT", "ESRCH", "EINTR", "EIO", "ENXIO", "E2BIG", "ENOEXEC", "EBADF",
     "ECHILD", "EAGAIN", "ENOMEM", "EACCES", "EFAULT", "ENOTBLK", "EBUSY", "EEXIST", "EXDEV",
     "ENODEV", "ENOTDIR", "EISDIR", "EINVAL", "ENFILE", "EMFILE", "ENOTTY", "ETXTBSY", "EFBIG",
@@ -254,11 +255,12 @@ static const char stp_errno_names[132][16] STP_TABLE = {
 /* The errno of a (possibly negated) error number, or 0 if it has no name. */
 STP_INLINE s64 stp_errno_p(s64 err) {
   u64 e = stp_abs_u64(err);
-  return e > 0 && e < 132 && stp_errno_names[e][0] ? (s64)e : 0;
+  if (e == 0 || e >= 132) return 0;
+  return stp_errno_names[stp_bound(e, 255)][0] ? (s64)e : 0;
 }
 STP_INLINE void stp_errno_str(char *dst, s64 err) {
   s64 e = stp_errno_p(err);
-  if (e > 0 && e < 132) stp_strcpy(dst, stp_errno_names[e]);
+  if (e > 0) stp_strcpy(dst, stp_errno_names[stp_bound((u64)e, 255)]);
   else dst[0] = 0;
 }
 

@@ -90,6 +90,7 @@ long hostLoop(u32 nr, void* callback, void* ctx, u64) {
 }
 #define stp_bpf_loop hostLoop
 u64 stp_abs_u64(s64 v) { return v < 0 ? 0 - static_cast<u64>(v) : static_cast<u64>(v); }
+u64 stp_bound(u64 index, u64 mask) { return index & mask; }
 s64 stp_strcpy(char* dst, const char* src) {
   long n = bpf_probe_read_kernel_str(dst, STP_MAXSTRINGLEN, src);
   if (n <= 0) {

@@ -107,7 +107,10 @@ std::string aliasText(const std::string& family, const std::string& syscall,
   if (exit) {
     out << "probe " << family << "." << syscall << ".return = kernel.trace(\"syscalls:sys_exit_"
         << syscall << "\") {\n  name = \"" << syscall << "\"\n  retval = $ret\n"
-        << "  retstr = sprintf(\"%d\", retval)\n}\n";
+        // errno.stp return_str(1, retval): "-2 (ENOENT)" for an error, else the number
+        // (one assignment, so that scripts that never read retstr lose it whole)
+        << "  retstr = retval < 0 && errno_p(retval) ? sprintf(\"%d (%s)\", retval, errno_str(retval))\n"
+        << "                                         : sprintf(\"%d\", retval)\n}\n";
   }
   return out.str();
 }
