@@ -136,7 +136,7 @@ bool parseSuite(const std::string& path, const std::string& text, std::vector<Ca
         std::string r;
         while (std::getline(in, r)) {
           try {
-            std::regex check(r);
+            std::regex check(r.rfind("+ ", 0) == 0 ? r.substr(2) : r);  // "+ REGEX": one or more lines
           } catch (const std::regex_error& e) {
             return fail(i, "bad regular expression '" + r + "': " + e.what());
           }
