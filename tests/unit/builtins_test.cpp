@@ -21,7 +21,7 @@ const std::set<std::string> kNotInC = {
     "is_return",                  // which probe kind is running: a backend decision
     // the probed context's registers: the backend reads its probe's or the saved copy
     "returnval", "user_mode", "addr", "uaddr", "_stp_arg2", "__set_syscall_pt_regs",
-    "_stp_syscall_nr", "backtrace", "print_backtrace",  // and the probe's stack
+    "_stp_syscall_nr", "backtrace", "print_backtrace", "__stack_raw",  // and the probe's stack
     "exit", "error", "warn", "log",  // statements the backend emits itself
     "str_replace", "strpos", "stringat",  // not yet
 };

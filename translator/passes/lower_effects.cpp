@@ -183,7 +183,7 @@ class Lowerer {
           bool script = it != prog.calls.end() && it->second.function && it->second.function->body;
           if (script) out.insert(it->second.function);
           if (!script && (c.name == "pp" || c.name == "ppfunc" || c.name == "probefunc" || c.name == "is_return" ||
-                          c.name == "backtrace" || c.name == "print_backtrace"))
+                          c.name == "backtrace" || c.name == "print_backtrace" || c.name == "__stack_raw"))
             probeText = true;
           Visitor::visit(c);
         }

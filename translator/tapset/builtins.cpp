@@ -38,6 +38,7 @@ const std::vector<Builtin> kBuiltins = {
     {"_stp_syscall_nr", {}, L, 0, 0, "the number of the syscall being made (orig_ax)"},
     {"backtrace", {}, S, 0, 0, "the kernel stack's addresses in hex, separated by spaces"},
     {"print_backtrace", {}, V, kSide, 0, "prints the kernel stack, one symbolized frame per line"},
+    {"__stack_raw", {L}, L, 0, 0, "the address of frame n of the kernel stack, or 0"},
     {"_stp_arg2", {L, L, L, L}, L, 0, 0,
      "a function argument from its register, optionally truncated to 32 bits (int_arg(n), pointer_arg(n), ...)"},
     {"task_current", {}, L, 0, 0, "address of the current task_struct"},

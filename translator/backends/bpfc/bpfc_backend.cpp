@@ -1934,6 +1934,16 @@ class Emitter {
     if (isRegisterBuiltin(c->name)) return registerBuiltin(c);
     if (c->name == "is_return") return isReturnProbe(c) ? "1" : "0";
     if (c->name == "print_backtrace") return printBacktrace(c);
+    if (c->name == "__stack_raw") {
+      // context-symbols.stp stack(n)'s first try: frame n of the kernel stack, or 0 (then
+      // it falls back to parsing backtrace(), which ends in its error).
+      std::string depth = longExpr(c->args[0]);
+      std::string n = kernelStack(c);
+      std::string v = temp();
+      line("s64 " + v + " = " + depth + ";");
+      return "(" + v + " >= 0 && " + v + " < " + n + " ? (s64)F->__stack[" + v + " & " +
+             std::to_string(kMaxBacktrace - 1) + "] : 0)";
+    }
     if (c->name == "substr" && strings_.isInterned(c)) return substrTable(c);
     if (c->name == "strlen" && strings_.isInterned(c->args[0])) return strlenTable(c->args[0]);
     std::vector<std::string> args;
