@@ -724,6 +724,17 @@ STP_INLINE void stp_backtrace_hex(char *dst, u64 *frames, s64 n, char *scratch) 
   }
 }
 
+/* Whether a kernel address is in a __traceiter_EVENT function (the tracepoint's own
+ * iterator, not a frame of the traced code). */
+static const char stp_fmt_symbol[] STP_TABLE = "%ps";
+STP_INLINE int stp_is_traceiter(u64 addr, char *scratch) {
+  if (bpf_snprintf(scratch, 16, stp_fmt_symbol, &addr, sizeof(addr)) < 13) return 0;
+  const char prefix[] = "__traceiter_";
+  for (int i = 0; i < 12; ++i)
+    if (scratch[i] != prefix[i]) return 0;
+  return 1;
+}
+
 /* One line of print_backtrace() (_STP_SYM_FULL): " 0x%016lx : sym+0xoff/0xsize [module]\n",
  * the symbol part as symdata() writes it.  `sym` and `scratch` are string buffers. */
 static const char stp_fmt_bt_line[] STP_TABLE = " 0x%016llx : ";

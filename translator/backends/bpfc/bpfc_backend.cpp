@@ -698,10 +698,16 @@ class Emitter {
     if (!frame_.find("__stack")) frame_.add("__stack", "u64", 8 * kMaxBacktrace, kMaxBacktrace);
     std::string n = temp();
     // A raw tracepoint's program runs on the traced stack, under the BPF program's own
-    // frame and bpf_trace_runN's: those two are skipped (the low bits of the flags).
-    int skip = probe_->point.kind == ProbeKind::Tracepoint && probe_->point.rawTracepoint ? 2 : 0;
-    line("s64 " + n + " = ctx ? bpf_get_stack(ctx, F->__stack, sizeof(F->__stack), " + std::to_string(skip) +
+    // frame and bpf_trace_runN's: those two are skipped (the low bits of the flags), and
+    // __traceiter_EVENT's too where the kernel called the tracepoint through it.
+    bool raw = probe_->point.kind == ProbeKind::Tracepoint && probe_->point.rawTracepoint;
+    line("s64 " + n + " = ctx ? bpf_get_stack(ctx, F->__stack, sizeof(F->__stack), " + (raw ? "2" : "0") +
          ") : 0;");
+    if (raw) {
+      ensureScratch();
+      line("if (" + n + " > 0 && stp_is_traceiter(F->__stack[0], F->__scratch))");
+      line("  " + n + " = bpf_get_stack(ctx, F->__stack, sizeof(F->__stack), 3);");
+    }
     line(n + " = " + n + " > 0 ? (s64)((u64)" + n + " / 8) : 0;  /* bytes to frames; errors: none */");
     return n;
   }
