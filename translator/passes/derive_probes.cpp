@@ -230,7 +230,7 @@ class Deriver {
     combined->statements.push_back(clone(ctx_.ast, body));
     for (const Block* post : e.post) combined->statements.push_back(clone(ctx_.ast, post));
     foldProbewrite(combined, body);
-    if (p.point.kind == sema::ProbeKind::Tracepoint && p.point.event.rfind("sys_exit", 0) == 0) {
+    if (p.point.kind == sema::ProbeKind::Tracepoint && sema::isReturnPoint(p.point)) {
       // A syscall's return value is `$return` in SystemTap's syscall return probes (they are
       // kretprobes there); its exit tracepoints call the field `ret`.
       struct Rename : Visitor {

@@ -182,9 +182,10 @@ class Lowerer {
           auto it = prog.calls.find(&c);
           bool script = it != prog.calls.end() && it->second.function && it->second.function->body;
           if (script) out.insert(it->second.function);
-          if (!script && (c.name == "pp" || c.name == "ppfunc" || c.name == "probefunc" || c.name == "is_return" ||
-                          c.name == "backtrace" || c.name == "print_backtrace" || c.name == "__stack_raw"))
-            probeText = true;
+          // Builtins whose value is the running probe's (its text, kind or stack).
+          static const std::set<std::string> kOfTheProbe = {"pp",        "ppfunc",          "probefunc",  "is_return",
+                                                            "backtrace", "print_backtrace", "__stack_raw"};
+          if (!script && kOfTheProbe.count(c.name)) probeText = true;
           Visitor::visit(c);
         }
       } calls(prog_, callees[f]);

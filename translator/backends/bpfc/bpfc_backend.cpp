@@ -669,11 +669,7 @@ class Emitter {
     bool functionProbe = probe_ && (probe_->point.kind == ProbeKind::KernelFunction ||
                                     probe_->point.kind == ProbeKind::UserFunction);
     bool text = c->name == "pp" || c->name == "ppfunc" || c->name == "probefunc";
-    if (text && !probe_) {
-      // Functions that read it are inlined (passes/lower_effects.cpp); recursive ones stay.
-      unsupported(c, "'" + c->name + "()' in a recursive function (shared by the probes that call it)");
-      return "";
-    }
+    if (text && !probeOnly(c)) return "";
     if (c->name == "pp") return probe_ ? probe_->point.text : "";
     if (c->name == "ppfunc" || c->name == "probefunc") return functionProbe ? probe_->point.symbol : "";
     return std::nullopt;
@@ -681,22 +677,21 @@ class Emitter {
 
   // is_return() (sema::isReturnPoint).  Functions that call it are inlined.
   bool isReturnProbe(FunctionCall* c) {
-    if (!probe_) {
-      unsupported(c, "'is_return()' in a recursive function (shared by the probes that call it)");
-      return false;
-    }
-    return sema::isReturnPoint(probe_->point);
+    return probeOnly(c) && sema::isReturnPoint(probe_->point);
   }
 
   // The kernel stack where the probe hit, into the frame (bpf_get_stack; 0 frames where
   // the program has no context to unwind).  Returns the C expression of the frame count.
+  // Taken once per probe hit, on first use (F->__stack_n is -1 until then), as SystemTap
+  // caches the backtrace that stack(), caller_addr() and backtrace() share.
   std::string kernelStack(FunctionCall* c) {
-    if (!probe_) {
-      unsupported(c, "'" + c->name + "()' in a recursive function (shared by the probes that call it)");
-      return "0";
+    if (!probeOnly(c)) return "0";
+    if (!frame_.find("__stack")) {
+      frame_.add("__stack", "u64", 8 * kMaxBacktrace, kMaxBacktrace);
+      frame_.add("__stack_n", "s64", 8);
     }
-    if (!frame_.find("__stack")) frame_.add("__stack", "u64", 8 * kMaxBacktrace, kMaxBacktrace);
     std::string n = temp();
+    open("if (F->__stack_n < 0)");
     // A raw tracepoint's program runs on the traced stack, under the BPF program's own
     // frame and bpf_trace_runN's: those two are skipped (the low bits of the flags), and
     // __traceiter_EVENT's too where the kernel called the tracepoint through it.
@@ -708,8 +703,18 @@ class Emitter {
       line("if (" + n + " > 0 && stp_is_traceiter(F->__stack[0], F->__scratch))");
       line("  " + n + " = bpf_get_stack(ctx, F->__stack, sizeof(F->__stack), 3);");
     }
-    line(n + " = " + n + " > 0 ? (s64)((u64)" + n + " / 8) : 0;  /* bytes to frames; errors: none */");
-    return n;
+    line("F->__stack_n = " + n + " > 0 ? (s64)((u64)" + n + " / 8) : 0;  /* bytes to frames; errors: none */");
+    close();
+    return "F->__stack_n";
+  }
+
+  // Builtins whose value belongs to the probe (its text, its kind, its stack): functions
+  // that call them are inlined into their probes (passes/lower_effects.cpp), except
+  // recursive ones, which stay shared and cannot have them.
+  bool probeOnly(const FunctionCall* c) {
+    if (probe_) return true;
+    unsupported(c, "'" + c->name + "()' in a recursive function (shared by the probes that call it)");
+    return false;
   }
   static constexpr int kMaxBacktrace = 32;  // >= SystemTap's MAXBACKTRACE (20)
 
@@ -865,6 +870,7 @@ class Emitter {
       code << "  stp_zero(F, " << bytes << ");\n";
     }
     code << "  F->__abort = 0;\n";
+    if (frame_.find("__stack_n")) code << "  F->__stack_n = -1;  // the kernel stack is not taken yet\n";
     if (probeArgsInFunctions_) {
       code << "  struct stp_args *saved = bpf_map_lookup_elem(&stp_probe_args_map, &zero);\n"
            << "  if (saved) *saved = *A;\n";
